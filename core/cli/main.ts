@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { Command, CommanderError } from 'commander';
+import { sdkVersion } from '../../sdk/version.ts';
+import { registerVersionCommand } from './commands/version.ts';
+
+/** buildProgram assembles the `skiff` command line; each command lives in ./commands/. */
+export function buildProgram(): Command {
+  const program = new Command('skiff')
+    .description('skiff: a container orchestrator in the shape of Kubernetes, built to be extended')
+    .version(sdkVersion, '-v, --version', 'print the sdk version')
+    .showHelpAfterError()
+    .exitOverride();
+  registerVersionCommand(program);
+  return program;
+}
+
+/** main runs the command line and turns failures into a message and an exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

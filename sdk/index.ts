@@ -1,0 +1,1 @@
+export { sdkVersion } from './version.ts';
