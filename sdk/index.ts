@@ -1,1 +1,3 @@
+export * from './errors.ts';
+export * from './plugin.ts';
 export { sdkVersion } from './version.ts';
