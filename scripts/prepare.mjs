@@ -29,12 +29,10 @@ function run(cmd, args, env = {}) {
 }
 
 if (!nodeModulesCurrent()) {
-  say('installing node modules (npm ci; the SQLite binding builds from source, about a minute)');
-  run('npm', [
-    existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install',
-    '--no-audit',
-    '--no-fund',
-  ]);
+  say('installing node modules (npm install; the SQLite binding builds from source, about a minute)');
+  // `npm install`, not `npm ci`: the lock file leaves out other platforms' optional binaries,
+  // which `npm ci` then reports as out of sync.
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 const catalogue = JSON.parse(readFileSync(join(root, 'scripts', 'debian-packages.json'), 'utf8'));
