@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { type Daemon, startDaemon } from './daemon.ts';
+
+/** Dockerd is a private Docker daemon a suite started for itself. */
+export interface Dockerd {
+  /** socket is the path of its API socket. */
+  readonly socket: string;
+  /** host is the socket as a `unix://` address. */
+  readonly host: string;
+  readonly docker: Docker;
+  readonly daemon: Daemon;
+  /** loadImages feeds an image tarball to `docker load` and returns the tags loaded. */
+  loadImages(tarPath: string): Promise<string[]>;
+  /** stop removes every container and network it made, stops dockerd and deletes its data. */
+  stop(): Promise<void>;
+}
+
+const dockerdPath = '/usr/sbin/dockerd';
+
+// Mounts dockerd leaves behind when it dies uncleanly (overlay, netns, shm): deepest first.
+function unmountUnder(dir: string): void {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m === dir || m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) {
+    try {
+      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * startDockerd starts dockerd (with its own managed containerd) on a socket in a temp dir:
+ * no default bridge and no iptables rules, so it touches nothing of the host's network.
+ */
+export async function startDockerd(): Promise<Dockerd> {
+  if (!existsSync(dockerdPath)) {
+    throw new Error(`dockerd is missing (${dockerdPath}): install the Debian package docker.io`);
+  }
+  const daemon = await startDaemon({
+    name: 'dockerd',
+    command: dockerdPath,
+    args: (dir) => [
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'docker.pid'),
+      '-H',
+      `unix://${join(dir, 'docker.sock')}`,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--userland-proxy=false',
+      '--log-level=warn',
+    ],
+    ready: async (dir) => {
+      if (!existsSync(join(dir, 'docker.sock'))) return false;
+      await new Docker({ socketPath: join(dir, 'docker.sock') }).ping();
+      return true;
+    },
+    readyTimeoutMs: 60_000,
+    stopTimeoutMs: 20_000,
+    cleanup: (dir) => unmountUnder(dir),
+  });
+  const socket = join(daemon.dir, 'docker.sock');
+  const docker = new Docker({ socketPath: socket });
+  const loadImages = async (tarPath: string): Promise<string[]> => {
+    const { createReadStream } = await import('node:fs');
+    const stream = await docker.loadImage(createReadStream(tarPath), { quiet: true });
+    const text = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      stream.on('error', reject);
+    });
+    const tags: string[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const msg = JSON.parse(line) as { stream?: string; error?: string };
+      if (msg.error) throw new Error(`docker load ${tarPath}: ${msg.error}`);
+      const m = /Loaded image(?: ID)?: (\S+)/.exec(msg.stream ?? '');
+      if (m?.[1]) tags.push(m[1]);
+    }
+    return tags;
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      for (const c of await docker.listContainers({ all: true })) {
+        await docker.getContainer(c.Id).remove({ force: true, v: true });
+      }
+      for (const n of await docker.listNetworks()) {
+        if (!['bridge', 'host', 'none'].includes(n.Name)) await docker.getNetwork(n.Id).remove();
+      }
+    } catch {
+      // dockerd may already be dead (crash tests); stopping and unmounting still clean up
+    }
+    await daemon.stop();
+  };
+  return { socket, host: `unix://${socket}`, docker, daemon, loadImages, stop };
+}
