@@ -155,6 +155,18 @@ export const errorCatalogue = {
     grpcCode.FAILED_PRECONDITION,
     'a plugin cannot be loaded or is not a valid plugin value',
   ),
+  PluginDependencyCycle: spec(
+    500,
+    'InternalError',
+    grpcCode.FAILED_PRECONDITION,
+    "plugins require each other's extensions in a cycle, so none can register first",
+  ),
+  PluginRegisterFailed: spec(
+    500,
+    'InternalError',
+    grpcCode.FAILED_PRECONDITION,
+    "a plugin's register() failed; the plugins registered before it were closed again",
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 /** ErrorCode is a stable error code of the catalogue. */

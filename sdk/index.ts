@@ -1,3 +1,10 @@
+export * from './admission.ts';
+export * from './controller.ts';
+export * from './di.ts';
 export * from './errors.ts';
 export * from './plugin.ts';
+export * from './scheduler.ts';
+export * from './service.ts';
+export * from './tokens.ts';
 export { sdkVersion } from './version.ts';
+export * from './volume.ts';

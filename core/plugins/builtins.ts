@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pluginIdPattern } from '../../sdk/plugin.ts';
+
+/** builtinPluginsDir is the plugins/ folder of this skiff, found from this file's own place. */
+export const builtinPluginsDir = fileURLToPath(new URL('../../plugins/', import.meta.url));
+
+/** builtinPluginEntry is the entry file of built-in plugin `id`, or undefined when there is none. */
+export function builtinPluginEntry(id: string): string | undefined {
+  if (!pluginIdPattern.test(id)) return undefined;
+  const entry = join(builtinPluginsDir, id, 'index.ts');
+  return existsSync(entry) ? entry : undefined;
+}
+
+/** builtinPluginIds lists the built-in plugins: folders under plugins/ with an index.ts. */
+export async function builtinPluginIds(): Promise<string[]> {
+  const entries = await readdir(builtinPluginsDir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isDirectory() && builtinPluginEntry(e.name) !== undefined)
+    .map((e) => e.name)
+    .sort();
+}
