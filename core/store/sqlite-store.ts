@@ -1,0 +1,389 @@
+import Database from 'better-sqlite3';
+import { SkiffError } from '../../sdk/errors.ts';
+import { defaultCompaction, startAutoCompaction } from './auto-compaction.ts';
+import {
+  checkKey,
+  checkLimit,
+  checkPrefix,
+  checkRevision,
+  checkTtl,
+  decodeContinue,
+  encodeContinue,
+  prefixEnd,
+  valueBytes,
+} from './keys.ts';
+import { type KvRow, prepareStatements, type Statements } from './sqlite-schema.ts';
+import type {
+  CompactionOptions,
+  CreateOptions,
+  DeleteOptions,
+  ListOptions,
+  ListResult,
+  Store,
+  StoreEvent,
+  StoreItem,
+  StoreValue,
+  StoreWatch,
+  UpdateOptions,
+  WatchListener,
+} from './store.ts';
+import { WatchHub } from './watch-hub.ts';
+
+/** SqliteStoreOptions tune the embedded store. */
+export interface SqliteStoreOptions {
+  compaction?: CompactionOptions;
+  /** ttlSweepMs is how often keys past their time to live are deleted (default 1000). */
+  ttlSweepMs?: number;
+  /** maxBatch caps the writes committed in one transaction (default 1000). */
+  maxBatch?: number;
+  /** onBackgroundError receives failures of compaction and TTL sweeps (default: stderr). */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+/** A queued write: run inside the batch's transaction, settled after its COMMIT. */
+interface PendingWrite {
+  run(rev: number): WriteOutcome;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** WriteOutcome is a write's result: a value (and maybe an event), or an expected refusal. */
+type WriteOutcome =
+  | { ok: true; result: unknown; event?: StoreEvent; usesRevision: boolean }
+  | { ok: false; error: SkiffError };
+
+const empty = Buffer.alloc(0);
+const asBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const toItem = (r: KvRow): StoreItem => ({
+  key: r.key,
+  value: r.value,
+  createRevision: r.create_rev,
+  modRevision: r.mod_rev,
+});
+
+/**
+ * SqliteStore is the embedded store: one SQLite file in WAL mode with synchronous=FULL, so a
+ * write is acknowledged only once its transaction is on disk. Concurrent writes are queued and
+ * committed together, one transaction (one fsync) per batch. Watchers are served from the
+ * history table for catch-up and from memory for the live tail.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly st: Statements;
+  private readonly hub = new WatchHub();
+  private revision: number;
+  private compacted: number;
+  private pending: PendingWrite[] = [];
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly stopCompaction: () => void;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.db = new Database(path);
+    // One process owns the file: the revision counter lives in this process's memory.
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.st = prepareStatements(this.db);
+    this.revision = this.st.meta.get('revision')?.value ?? 1;
+    this.compacted = this.st.meta.get('compacted')?.value ?? 0;
+    this.maxBatch = options.maxBatch ?? 1000;
+    const onError =
+      options.onBackgroundError ??
+      ((e: unknown) => process.stderr.write(`skiff store: ${String(e)}\n`));
+    this.stopCompaction = startAutoCompaction(
+      this,
+      options.compaction ?? defaultCompaction,
+      onError,
+    );
+    this.sweeper = setInterval(() => this.sweep().catch(onError), options.ttlSweepMs ?? 1000);
+    this.sweeper.unref();
+  }
+
+  async get(key: string): Promise<StoreItem | undefined> {
+    checkKey(key);
+    this.checkOpen();
+    const row = this.st.get.get(key);
+    return row && toItem(row);
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    checkPrefix(prefix);
+    this.checkOpen();
+    const limit = checkLimit(options.limit);
+    let revision = this.revision;
+    let start = prefix;
+    if (options.continue !== undefined) {
+      const token = decodeContinue(options.continue, prefix);
+      revision = token.revision;
+      // A space sorts after the last key and before any key that extends it.
+      start = `${token.after} `;
+    } else if (options.revision !== undefined && options.revision !== 0) {
+      checkRevision('revision', options.revision);
+      revision = options.revision;
+    }
+    this.checkReadable(revision);
+    const end = prefixEnd(prefix);
+    const rows = this.st.listAt.all(start, end, revision, limit > 0 ? limit + 1 : -1);
+    const result: ListResult = { items: [], revision };
+    if (limit > 0 && rows.length > limit) {
+      rows.length = limit;
+      const last = rows[limit - 1]?.key ?? start;
+      result.continue = encodeContinue({ revision, after: last });
+      result.remaining = this.st.countAt.get(`${last} `, end, revision)?.n ?? 0;
+    }
+    result.items = rows.map(toItem);
+    return result;
+  }
+
+  async count(prefix: string): Promise<number> {
+    checkPrefix(prefix);
+    this.checkOpen();
+    return this.st.count.get(prefix, prefixEnd(prefix))?.n ?? 0;
+  }
+
+  async create(key: string, value: StoreValue, options: CreateOptions = {}): Promise<number> {
+    checkKey(key);
+    checkTtl(options.ttlSeconds);
+    const bytes = asBuffer(valueBytes(value));
+    const expires = options.ttlSeconds ? Date.now() + options.ttlSeconds * 1000 : null;
+    return this.enqueue((rev) => {
+      if (this.st.get.get(key)) {
+        return { ok: false, error: new SkiffError('AlreadyExists', `key ${key} already exists`) };
+      }
+      this.st.insertLog.run(rev, key, bytes, rev, 0);
+      this.st.insertKv.run(key, bytes, rev, rev, expires);
+      const event: StoreEvent = {
+        type: 'put',
+        key,
+        value: bytes,
+        modRevision: rev,
+        createRevision: rev,
+      };
+      return { ok: true, result: rev, event, usesRevision: true };
+    });
+  }
+
+  async update(key: string, value: StoreValue, options: UpdateOptions = {}): Promise<number> {
+    checkKey(key);
+    checkTtl(options.ttlSeconds);
+    if (options.expectedModRevision !== undefined) {
+      checkRevision('expectedModRevision', options.expectedModRevision);
+    }
+    const bytes = asBuffer(valueBytes(value));
+    const expires = options.ttlSeconds ? Date.now() + options.ttlSeconds * 1000 : null;
+    return this.enqueue((rev) => {
+      const cur = this.st.get.get(key);
+      const refused = refusal(key, cur, options.expectedModRevision);
+      if (refused || !cur) return { ok: false, error: refused ?? notFound(key) };
+      this.st.insertLog.run(rev, key, bytes, cur.create_rev, 0);
+      this.st.updateKv.run(bytes, rev, expires, key);
+      const event: StoreEvent = {
+        type: 'put',
+        key,
+        value: bytes,
+        prevValue: cur.value,
+        modRevision: rev,
+        createRevision: cur.create_rev,
+      };
+      return { ok: true, result: rev, event, usesRevision: true };
+    });
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<StoreItem> {
+    checkKey(key);
+    if (options.expectedModRevision !== undefined) {
+      checkRevision('expectedModRevision', options.expectedModRevision);
+    }
+    return this.enqueue((rev) => this.deleteAt(rev, key, options.expectedModRevision));
+  }
+
+  async watch(prefix: string, fromRevision: number, listener: WatchListener): Promise<StoreWatch> {
+    checkPrefix(prefix);
+    checkRevision('fromRevision', fromRevision);
+    this.checkOpen();
+    if (fromRevision < this.compacted) {
+      throw expired(fromRevision, this.compacted);
+    }
+    // History and registration happen in one synchronous step: no commit can slip between.
+    const end = prefixEnd(prefix);
+    const history: StoreEvent[] = [];
+    if (fromRevision <= this.revision) {
+      for (const r of this.st.history.iterate(fromRevision, prefix, end)) {
+        const deleted = r.deleted === 1;
+        const event: StoreEvent = {
+          type: deleted ? 'delete' : 'put',
+          key: r.key,
+          value: r.value,
+          modRevision: r.rev,
+          createRevision: r.create_rev,
+        };
+        if (r.prev) event.prevValue = r.prev;
+        history.push(event);
+      }
+    }
+    return this.hub.add(prefix, end, fromRevision, history, listener);
+  }
+
+  async compact(revision: number): Promise<void> {
+    checkRevision('revision', revision);
+    return this.enqueue(() => {
+      if (revision > this.revision) {
+        return {
+          ok: false,
+          error: new SkiffError(
+            'BadRequest',
+            `cannot compact to revision ${revision}: the current revision is ${this.revision}`,
+          ),
+        };
+      }
+      if (revision <= this.compacted) {
+        return { ok: false, error: expired(revision, this.compacted) };
+      }
+      this.st.compact.run(revision, revision);
+      this.st.setMeta.run(revision, 'compacted');
+      this.compacted = revision;
+      return { ok: true, result: undefined, usesRevision: false };
+    });
+  }
+
+  async currentRevision(): Promise<number> {
+    this.checkOpen();
+    return this.revision;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopCompaction();
+    clearInterval(this.sweeper);
+    while (this.flushing) await this.flushing;
+    this.hub.fail(new SkiffError('ServiceUnavailable', 'the store is closed'));
+    this.db.close();
+  }
+
+  /** sweep deletes keys past their time to live, as ordinary deletes that watchers see. */
+  private async sweep(): Promise<void> {
+    if (this.closed) return;
+    const due = this.st.expired.all(Date.now());
+    await Promise.all(
+      due.map((row) =>
+        this.enqueue((rev) => {
+          const outcome = this.deleteAt(rev, row.key, row.mod_rev);
+          // A key rewritten or deleted since the sweep looked is no longer due.
+          return outcome.ok ? outcome : { ok: true, result: undefined, usesRevision: false };
+        }),
+      ),
+    );
+  }
+
+  private deleteAt(rev: number, key: string, expected: number | undefined): WriteOutcome {
+    const cur = this.st.get.get(key);
+    const refused = refusal(key, cur, expected);
+    if (refused || !cur) return { ok: false, error: refused ?? notFound(key) };
+    this.st.insertLog.run(rev, key, empty, 0, 1);
+    this.st.deleteKv.run(key);
+    const event: StoreEvent = {
+      type: 'delete',
+      key,
+      value: empty,
+      prevValue: cur.value,
+      modRevision: rev,
+      createRevision: 0,
+    };
+    return { ok: true, result: toItem(cur), event, usesRevision: true };
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new SkiffError('ServiceUnavailable', 'the store is closed');
+  }
+
+  private checkReadable(revision: number): void {
+    if (revision < this.compacted) throw expired(revision, this.compacted);
+    if (revision > this.revision) {
+      throw new SkiffError(
+        'BadRequest',
+        `revision ${revision} is newer than the store's current revision ${this.revision}`,
+      );
+    }
+  }
+
+  private enqueue<T>(run: (rev: number) => WriteOutcome): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(new SkiffError('ServiceUnavailable', 'the store is closed'));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushing) this.flushing = this.flushSoon();
+    });
+  }
+
+  // Writes that arrive in the same turn of the event loop share one transaction.
+  private async flushSoon(): Promise<void> {
+    while (this.pending.length > 0) {
+      await new Promise<void>((r) => setImmediate(r));
+      const batch = this.pending.splice(0, this.maxBatch);
+      this.commit(batch);
+    }
+    this.flushing = undefined;
+  }
+
+  private commit(batch: PendingWrite[]): void {
+    const before = this.revision;
+    const outcomes: WriteOutcome[] = [];
+    const events: StoreEvent[] = [];
+    try {
+      this.db.transaction(() => {
+        let rev = this.revision;
+        for (const w of batch) {
+          const outcome = w.run(rev + 1);
+          outcomes.push(outcome);
+          if (outcome.ok && outcome.usesRevision) rev++;
+          if (outcome.ok && outcome.event) events.push(outcome.event);
+        }
+        if (rev !== this.revision) this.st.setMeta.run(rev, 'revision');
+        this.revision = rev;
+      })();
+    } catch (error) {
+      // A fault (disk full, I/O error) rolls the whole batch back: nothing was acknowledged.
+      this.revision = before;
+      const fault = new SkiffError('InternalError', `store write failed: ${String(error)}`, {
+        cause: error,
+      });
+      for (const w of batch) w.reject(fault);
+      return;
+    }
+    this.hub.publish(events);
+    batch.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) w.resolve(outcome.result);
+      else w.reject(outcome?.error);
+    });
+  }
+}
+
+function notFound(key: string): SkiffError {
+  return new SkiffError('NotFound', `key ${key} not found`);
+}
+
+function expired(revision: number, compacted: number): SkiffError {
+  return new SkiffError(
+    'Expired',
+    `revision ${revision} has been compacted; the oldest revision available is ${compacted}`,
+  );
+}
+
+/** refusal is the error a guarded write gets for the key's current row, if any. */
+function refusal(key: string, cur: KvRow | undefined, expected: number | undefined) {
+  if (!cur) return notFound(key);
+  if (expected !== undefined && cur.mod_rev !== expected) {
+    return new SkiffError(
+      'Conflict',
+      `key ${key} is at revision ${cur.mod_rev}, not the expected ${expected}`,
+    );
+  }
+  return undefined;
+}
