@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { sdkVersion } from '../../sdk/version.ts';
+import { registerPluginsCommand } from './commands/plugins.ts';
+import { registerUpCommand } from './commands/up.ts';
 import { registerVersionCommand } from './commands/version.ts';
 
 /** buildProgram assembles the `skiff` command line; each command lives in ./commands/. */
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerVersionCommand(program);
+  registerPluginsCommand(program);
+  registerUpCommand(program);
   return program;
 }
 

@@ -170,3 +170,8 @@ export async function defaultClusterConfig(): Promise<ClusterConfig> {
     baseDir: process.cwd(),
   };
 }
+
+/** loadClusterConfig reads the given config file, or returns the default config when none is given. */
+export async function loadClusterConfig(file: string | undefined): Promise<ClusterConfig> {
+  return file === undefined ? defaultClusterConfig() : readClusterConfig(file);
+}

@@ -8,17 +8,17 @@ import { pluginIdPattern } from '../../sdk/plugin.ts';
 export const builtinPluginsDir = fileURLToPath(new URL('../../plugins/', import.meta.url));
 
 /** builtinPluginEntry is the entry file of built-in plugin `id`, or undefined when there is none. */
-export function builtinPluginEntry(id: string): string | undefined {
+export function builtinPluginEntry(id: string, dir = builtinPluginsDir): string | undefined {
   if (!pluginIdPattern.test(id)) return undefined;
-  const entry = join(builtinPluginsDir, id, 'index.ts');
+  const entry = join(dir, id, 'index.ts');
   return existsSync(entry) ? entry : undefined;
 }
 
 /** builtinPluginIds lists the built-in plugins: folders under plugins/ with an index.ts. */
-export async function builtinPluginIds(): Promise<string[]> {
-  const entries = await readdir(builtinPluginsDir, { withFileTypes: true }).catch(() => []);
+export async function builtinPluginIds(dir = builtinPluginsDir): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries
-    .filter((e) => e.isDirectory() && builtinPluginEntry(e.name) !== undefined)
+    .filter((e) => e.isDirectory() && builtinPluginEntry(e.name, dir) !== undefined)
     .map((e) => e.name)
     .sort();
 }

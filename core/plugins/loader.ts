@@ -45,6 +45,8 @@ export interface LoadPluginsOptions {
   readonly sdkVersion?: string;
   /** baseDir is where relative paths and package names resolve from (the config file's folder). */
   readonly baseDir?: string;
+  /** builtinDir is the folder of built-in plugins (default: this skiff's plugins/). */
+  readonly builtinDir?: string;
 }
 
 /** LoadedPlugin is a registered plugin with where it came from. */
@@ -77,12 +79,16 @@ interface Found extends Candidate {
 
 const systemClock = { now: () => new Date() };
 
-async function importPlugin(entry: PluginSource, baseDir: string): Promise<Found | Refusal> {
+async function importPlugin(
+  entry: PluginSource,
+  baseDir: string,
+  builtinDir: string | undefined,
+): Promise<Found | Refusal> {
   const source = typeof entry === 'string' ? entry : entry.source;
   let resolved: ResolvedSource;
   let mod: { default?: unknown };
   try {
-    resolved = resolvePluginSource(source, baseDir);
+    resolved = resolvePluginSource(source, baseDir, builtinDir);
     mod = (await import(pathToFileURL(resolved.file).href)) as { default?: unknown };
   } catch (err) {
     const message = isSkiffError(err)
@@ -126,7 +132,7 @@ export async function loadPlugins(opts: LoadPluginsOptions): Promise<LoadedPlugi
   if (!base.isRegistered(loggerToken, true)) base.register(loggerToken, { useValue: logger });
   if (!base.isRegistered(clockToken, true)) base.register(clockToken, { useValue: systemClock });
 
-  const imported = await Promise.all(opts.sources.map((s) => importPlugin(s, baseDir)));
+  const imported = await Promise.all(opts.sources.map((s) => importPlugin(s, baseDir, opts.builtinDir)));
   refuseIfAny(imported.filter((f): f is Refusal => 'code' in f));
   const found = imported as Found[];
   refuseIfAny(sdkRefusals(found, sdkVersion));

@@ -109,7 +109,7 @@ function resolvePath(source: string, baseDir: string): ResolvedSource {
   return { source, kind: 'path', file: realpathSync(file) };
 }
 
-function resolvePackage(source: string, baseDir: string): ResolvedSource {
+function resolvePackage(source: string, baseDir: string, builtinDir: string): ResolvedSource {
   // Node's own list of node_modules folders searched from the config file's directory.
   const lookup = createRequire(join(baseDir, 'noop.js')).resolve.paths(source) ?? [];
   for (const modules of lookup) {
@@ -120,7 +120,7 @@ function resolvePackage(source: string, baseDir: string): ResolvedSource {
   }
   throw refuse(
     source,
-    `is neither a built-in plugin (no ${join(builtinPluginsDir, source, 'index.ts')}) nor a package installed where ${baseDir} can find it: install it with "npm install ${source}", or write a path starting with ./`,
+    `is neither a built-in plugin (no ${join(builtinDir, source, 'index.ts')}) nor a package installed where ${baseDir} can find it: install it with "npm install ${source}", or write a path starting with ./`,
   );
 }
 
@@ -129,10 +129,14 @@ function resolvePackage(source: string, baseDir: string): ResolvedSource {
  * plugins/), a path (a file or package directory, relative to baseDir), or an installed
  * package name (Node's node_modules lookup from baseDir). Not found throws PluginInvalid.
  */
-export function resolvePluginSource(source: string, baseDir: string): ResolvedSource {
+export function resolvePluginSource(
+  source: string,
+  baseDir: string,
+  builtinDir = builtinPluginsDir,
+): ResolvedSource {
   if (source.trim() === '') throw refuse(source, 'is empty: name a built-in id, path or package');
   if (isPathSource(source)) return resolvePath(source, baseDir);
-  const builtin = builtinPluginEntry(source);
+  const builtin = builtinPluginEntry(source, builtinDir);
   if (builtin !== undefined) return { source, kind: 'builtin', file: builtin };
   if (!packageNamePattern.test(source)) {
     throw refuse(
@@ -140,5 +144,5 @@ export function resolvePluginSource(source: string, baseDir: string): ResolvedSo
       'is not a built-in id, a path (start it with ./ or /) or a package name: fix it in the cluster config',
     );
   }
-  return resolvePackage(source, baseDir);
+  return resolvePackage(source, baseDir, builtinDir);
 }
