@@ -1,4 +1,8 @@
-import { type TProperties, type TSchema, Type } from '@sinclair/typebox';
+import { FormatRegistry, type TProperties, type TSchema, Type } from '@sinclair/typebox';
+
+// Timestamps carry format date-time for OpenAPI; the checker needs to know the format.
+if (!FormatRegistry.Has('date-time'))
+  FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)));
 
 /** obj builds a closed object schema: unknown fields are detectable for strict decoding. */
 export const obj = <T extends TProperties>(props: T, description?: string) =>

@@ -1,0 +1,66 @@
+import type { Static } from '@sinclair/typebox';
+import { Condition, ObjectMeta, TypeMeta } from '../meta.ts';
+import { arr, bool, obj, opt, Quantity, str, strMap, Time } from '../schema-kit.ts';
+import { NodeSelector } from './affinity.ts';
+import { ObjectReference } from './service.ts';
+import { PersistentVolumeClaimSpec, volumeSourceFields } from './volume.ts';
+
+/** PersistentVolume is a piece of storage in the cluster. */
+export const PersistentVolume = obj({
+  ...TypeMeta,
+  metadata: opt(ObjectMeta),
+  spec: opt(
+    obj({
+      capacity: opt(strMap(Quantity)),
+      hostPath: volumeSourceFields.hostPath,
+      nfs: volumeSourceFields.nfs,
+      csi: opt(
+        obj({
+          driver: str(),
+          volumeHandle: str(),
+          readOnly: opt(bool()),
+          fsType: opt(str()),
+          volumeAttributes: opt(strMap(str())),
+        }),
+      ),
+      iscsi: volumeSourceFields.iscsi,
+      local: opt(obj({ path: str(), fsType: opt(str()) })),
+      accessModes: opt(arr(str())),
+      claimRef: opt(ObjectReference),
+      persistentVolumeReclaimPolicy: opt(str()),
+      storageClassName: opt(str()),
+      mountOptions: opt(arr(str())),
+      volumeMode: opt(str()),
+      nodeAffinity: opt(obj({ required: opt(NodeSelector) })),
+      volumeAttributesClassName: opt(str()),
+    }),
+  ),
+  status: opt(
+    obj({
+      phase: opt(str()),
+      message: opt(str()),
+      reason: opt(str()),
+      lastPhaseTransitionTime: opt(Time),
+    }),
+  ),
+});
+export type PersistentVolume = Static<typeof PersistentVolume>;
+
+/** PersistentVolumeClaim is a request for storage. */
+export const PersistentVolumeClaim = obj({
+  ...TypeMeta,
+  metadata: opt(ObjectMeta),
+  spec: opt(PersistentVolumeClaimSpec),
+  status: opt(
+    obj({
+      phase: opt(str()),
+      accessModes: opt(arr(str())),
+      capacity: opt(strMap(Quantity)),
+      conditions: opt(arr(Condition)),
+      allocatedResources: opt(strMap(Quantity)),
+      allocatedResourceStatuses: opt(strMap(str())),
+      currentVolumeAttributesClassName: opt(str()),
+    }),
+  ),
+});
+export type PersistentVolumeClaim = Static<typeof PersistentVolumeClaim>;
