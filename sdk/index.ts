@@ -3,6 +3,7 @@ export * from './controller.ts';
 export * from './di.ts';
 export * from './errors.ts';
 export * from './plugin.ts';
+export * from './runtime/index.ts';
 export * from './scheduler.ts';
 export * from './service.ts';
 export * from './tokens.ts';
