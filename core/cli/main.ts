@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { sdkVersion } from '../../sdk/version.ts';
 import { registerPluginsCommand } from './commands/plugins.ts';
+import { registerRuntimeCommand } from './commands/runtime.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { registerVersionCommand } from './commands/version.ts';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerVersionCommand(program);
   registerPluginsCommand(program);
+  registerRuntimeCommand(program);
   registerUpCommand(program);
   return program;
 }
