@@ -103,6 +103,13 @@ describe('skiff up', slow, () => {
     );
   });
 
+  it('stops with exit 1 and the refusal when a plugin is built for another sdk', async () => {
+    const r = await skiff('up', '--config', join(examples, 'refused', 'needs-sdk-2.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('skiff: plugin "acme-scheduler" 2.1.0 needs sdk ^2.0.0');
+  });
+
   it('documents --config in --help of up, plugins list and plugins check', async () => {
     const runs = await Promise.all(
       [['up'], ['plugins', 'list'], ['plugins', 'check']].map((cmd) => skiff(...cmd, '--help')),
