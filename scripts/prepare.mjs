@@ -29,7 +29,9 @@ function run(cmd, args, env = {}) {
 }
 
 if (!nodeModulesCurrent()) {
-  say('installing node modules (npm install; the SQLite binding builds from source, about a minute)');
+  say(
+    'installing node modules (npm install; the SQLite binding builds from source, about a minute)',
+  );
   // `npm install`, not `npm ci`: the lock file leaves out other platforms' optional binaries,
   // which `npm ci` then reports as out of sync.
   run('npm', ['install', '--no-audit', '--no-fund']);
