@@ -16,7 +16,7 @@ export function etcdError(error: unknown, what: string): SkiffError {
       cause: error,
     });
   }
-  if (/request is too large|message larger than max/i.test(message)) {
+  if (/request is too large/i.test(message)) {
     return new SkiffError('RequestEntityTooLarge', `${what}: ${message}`, { cause: error });
   }
   if (error instanceof GRPCDeadlineExceededError || code === 4 || /deadline/i.test(message)) {

@@ -1,7 +1,8 @@
-import { Etcd3, type IKeyValue, type IRequestOp, type IWatchResponse, type Watcher } from 'etcd3';
+import { Etcd3, type IKeyValue, type IRequestOp } from 'etcd3';
 import { SkiffError } from '../../sdk/errors.ts';
 import { defaultCompaction, startAutoCompaction } from './auto-compaction.ts';
 import { etcdError } from './etcd-errors.ts';
+import { EtcdWatchFeed } from './etcd-watch.ts';
 import {
   checkKey,
   checkLimit,
@@ -54,7 +55,9 @@ const toItem = (kv: IKeyValue): StoreItem => ({
 export class EtcdStore implements Store {
   private readonly client: Etcd3;
   private readonly stopCompaction: () => void;
-  private readonly watches = new Set<StoreWatch>();
+  /** feeds holds the live feed of each watched prefix, which new watchers of the present join. */
+  private readonly feeds = new Map<string, EtcdWatchFeed>();
+  private readonly openFeeds = new Set<EtcdWatchFeed>();
   private closed = false;
 
   constructor(hosts: string[], options: EtcdStoreOptions = {}) {
@@ -62,6 +65,8 @@ export class EtcdStore implements Store {
     this.client = new Etcd3({
       hosts,
       dialTimeout: deadlineMs,
+      // A list of many objects easily exceeds gRPC's default 4 MiB response limit.
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + deadlineMs }),
     });
     const onError =
@@ -181,64 +186,26 @@ export class EtcdStore implements Store {
         this.client.kv.range({ key: buf(prefix || '/'), revision: fromRevision, count_only: true }),
       );
     }
-    let next = fromRevision;
-    let done = false;
-    const deliver = (res: IWatchResponse) => {
-      for (const ev of res.events) {
-        const rev = num(ev.kv.mod_revision);
-        // After a reconnect etcd may send again what was already delivered.
-        if (done || rev < next) continue;
-        const event: StoreEvent = {
-          type: ev.type === 'Delete' ? 'delete' : 'put',
-          key: ev.kv.key.toString('latin1'),
-          value: ev.kv.value,
-          modRevision: rev,
-          createRevision: num(ev.kv.create_revision),
-        };
-        if (ev.prev_kv) event.prevValue = ev.prev_kv.value;
-        listener.onEvent(event);
-        next = rev + 1;
-      }
-    };
-    const builder = this.client
-      .watch()
-      .inRange({ start: buf(prefix === '' ? '/' : prefix), end: buf(prefixEnd(prefix)) })
-      .withPreviousKV()
-      .startRevision(String(fromRevision));
-    const watcher: Watcher = builder.watcher();
-    const request = (watcher as unknown as { request: { start_revision?: string } }).request;
-    watcher.on('data', deliver);
-    // The client resumes from the revision after the last response header it saw; that can
-    // skip catch-up events not yet received, so resume from our own next revision instead.
-    watcher.on('disconnected', () => {
-      request.start_revision = String(next);
-    });
-    const created = new Promise<void>((resolve, reject) => {
-      watcher.once('connected', () => resolve());
-      watcher.on('error', (error: Error) => {
-        const failure = this.watchError(error, prefix, next);
-        if (done) return;
-        done = true;
-        this.watches.delete(handle);
-        reject(failure);
-        void failure.then((e) => listener.onError(e));
-      });
-    });
-    const handle: StoreWatch = {
-      close: async () => {
-        if (done) return;
-        done = true;
-        this.watches.delete(handle);
-        await watcher.cancel().catch(() => {});
+    // A watch of the present joins the prefix's live feed (or starts it); one that must replay
+    // history gets a feed of its own.
+    const shared = this.feeds.get(prefix);
+    if (shared?.canServe(fromRevision)) return shared.subscribe(fromRevision, listener);
+    const live = fromRevision > current && !shared;
+    const feed = new EtcdWatchFeed(
+      this.client,
+      prefix,
+      fromRevision,
+      (error, next) => this.watchError(error, prefix, next),
+      (ended) => {
+        if (this.feeds.get(prefix) === ended) this.feeds.delete(prefix);
+        this.openFeeds.delete(ended);
       },
-    };
-    this.watches.add(handle);
-    try {
-      await created;
-    } catch (failure) {
-      throw await (failure as Promise<SkiffError>);
-    }
-    return handle;
+    );
+    this.openFeeds.add(feed);
+    if (live) this.feeds.set(prefix, feed);
+    const watch = feed.subscribe(fromRevision, listener);
+    await feed.ready;
+    return watch;
   }
 
   async compact(revision: number): Promise<void> {
@@ -259,7 +226,7 @@ export class EtcdStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.stopCompaction();
-    await Promise.all([...this.watches].map((w) => w.close()));
+    await Promise.all([...this.openFeeds].map((f) => f.cancel()));
     this.client.close();
   }
 

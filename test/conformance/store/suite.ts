@@ -199,11 +199,12 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         }
       };
       const writers = Array.from({ length: 16 }, writer);
-      // Watchers join at different points of the stream, each from the revision it joins at.
+      // Watchers join at different points of the stream: some replay from the revision they
+      // join at, some follow only what comes after it (and may share one feed).
       const joined = [];
-      for (let j = 0; j < 4; j++) {
-        await new Promise((r) => setTimeout(r, 5 * j));
-        const from = j === 0 ? start + 1 : await store.currentRevision();
+      for (let j = 0; j < 8; j++) {
+        await new Promise((r) => setTimeout(r, 3 * j));
+        const from = j === 0 ? start + 1 : (await store.currentRevision()) + (j % 2);
         joined.push({ from, ...(await watchInto(store, p, from)) });
       }
       await Promise.all(writers);
