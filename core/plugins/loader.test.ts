@@ -250,6 +250,12 @@ describe('loadPlugins refusals stop loading before any register()', () => {
       /^plugin source "\.\/no-default-export\.ts" has no default export/,
     ],
     [
+      'a definition definePlugin rejects',
+      ['../prefer-labelled.ts', './invalid-definition.ts'],
+      'PluginInvalid',
+      /^plugin "Acme_Quota" is not a valid plugin definition: id "Acme_Quota" must be kebab-case.* \(plugin source "\.\/invalid-definition\.ts", .*invalid-definition\.ts\)$/,
+    ],
+    [
       'a path that does not exist',
       ['../prefer-labelled.ts', './gone.ts'],
       'PluginInvalid',
@@ -319,5 +325,60 @@ describe('loadPlugins rolls back when registering fails', () => {
     expect(err.message).toMatch(
       /^plugin "lazy" 1\.0\.0 declares "runtime\/lazy" in provides but did not provide it/,
     );
+  });
+
+  it('refuses a plugin that provides after register() has finished', async () => {
+    const file = join(scratch, 'late.ts');
+    const sdk = new URL('../../sdk/index.ts', import.meta.url).href;
+    writeFileSync(
+      file,
+      `import { definePlugin, volumeTypeExtension } from '${sdk}';
+export let late: unknown;
+export default definePlugin({ id: 'late', version: '1.0.0', sdk: '^1', provides: ['volume-type/late'],
+  register(ctx) {
+    ctx.provide(volumeTypeExtension, 'late', undefined as never);
+    late = () => ctx.provide(volumeTypeExtension, 'late', undefined as never);
+  } });
+`,
+    );
+    const loaded = await loadPlugins({ sources: [file], logger: recorder() });
+    const mod = (await import(file)) as { late: () => void };
+    expect(() => mod.late()).toThrow(
+      /^plugin "late" 1\.0\.0 provided "volume-type\/late" after register\(\) finished/,
+    );
+    await loaded.close();
+  });
+});
+
+describe('plugins that build on each other', () => {
+  it('register after what they require and reach it through ctx.extension', async () => {
+    const file = join(scratch, 'reporter.ts');
+    const sdk = new URL('../../sdk/index.ts', import.meta.url).href;
+    writeFileSync(
+      file,
+      `import { definePlugin, volumeTypeExtension, controllerExtension, done } from '${sdk}';
+export default definePlugin({ id: 'scratch-reporter', version: '1.0.0', sdk: '^1', provides: ['controller/scratch-reporter'],
+  requires: ['volume-type/acme-scratch'],
+  register(ctx) {
+    const scratch = ctx.extension(volumeTypeExtension, 'acme-scratch');
+    ctx.logger.info('found', { sourceField: scratch?.sourceField });
+    ctx.provide(controllerExtension, 'scratch-reporter', {
+      name: 'scratch-reporter', owns: { apiVersion: 'v1', kind: 'Pod' },
+      reconciler: { reconcile: async () => done } });
+  } });
+`,
+    );
+    const logger = recorder();
+    // Listed before its requirement, it still registers after it.
+    const loaded = await loadPlugins({ sources: [file, join(examples, 'acme-volume')], logger });
+    try {
+      expect(loaded.plugins.map((p) => p.id)).toEqual(['acme-volume', 'scratch-reporter']);
+      expect(logger.lines.find((l) => l.msg === 'found')?.fields).toEqual({
+        plugin: 'scratch-reporter',
+        sourceField: 'acmeScratch',
+      });
+    } finally {
+      await loaded.close();
+    }
   });
 });

@@ -27,3 +27,8 @@ export async function loadConfiguredPlugins(
 export function describeConfig(config: ClusterConfig): string {
   return config.file ? `cluster config ${config.file}` : 'the default cluster config';
 }
+
+/** plural says how many plugins: `1 plugin`, `2 plugins`. */
+export function plural(n: number): string {
+  return `${n} plugin${n === 1 ? '' : 's'}`;
+}

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { isSkiffError } from '../../../sdk/errors.ts';
 import { sdkVersion } from '../../../sdk/version.ts';
 import type { LoadedPlugin } from '../../plugins/loader.ts';
-import { describeConfig, loadConfiguredPlugins } from './plugin-set.ts';
+import { describeConfig, loadConfiguredPlugins, plural } from './plugin-set.ts';
 
 function table(plugins: readonly LoadedPlugin[]): string {
   const rows = [
@@ -40,7 +40,7 @@ export function registerPluginsCommand(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const { config, loaded } = await loadConfiguredPlugins(opts.config, 'warn');
       try {
-        process.stdout.write(`# ${loaded.plugins.length} plugins from ${describeConfig(config)}\n`);
+        process.stdout.write(`# ${plural(loaded.plugins.length)} from ${describeConfig(config)}\n`);
         process.stdout.write(`${table(loaded.plugins)}\n`);
       } finally {
         await loaded.close();
@@ -57,7 +57,7 @@ export function registerPluginsCommand(program: Command): void {
         const { config, loaded } = await loadConfiguredPlugins(opts.config, 'warn');
         await loaded.close();
         process.stdout.write(
-          `ok: ${loaded.plugins.length} plugins from ${describeConfig(config)} load on sdk ${sdkVersion}\n`,
+          `ok: ${plural(loaded.plugins.length)} from ${describeConfig(config)} load on sdk ${sdkVersion}\n`,
         );
       } catch (err) {
         if (!isSkiffError(err)) throw err;

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { describeConfig, loadConfiguredPlugins } from './plugin-set.ts';
+import { describeConfig, loadConfiguredPlugins, plural } from './plugin-set.ts';
 
 // What a running cluster needs that `skiff up` does not start yet; kept honest by hand until
 // each part lands and up starts it.
@@ -32,7 +32,7 @@ export function registerUpCommand(program: Command): void {
       const { config, loaded } = await loadConfiguredPlugins(opts.config, 'info');
       try {
         const out: string[] = [
-          `loaded ${loaded.plugins.length} plugins from ${describeConfig(config)}:`,
+          `loaded ${plural(loaded.plugins.length)} from ${describeConfig(config)}:`,
         ];
         for (const p of loaded.plugins) {
           out.push(
