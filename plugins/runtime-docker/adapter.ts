@@ -1,8 +1,10 @@
 import Docker from 'dockerode';
+import { SkiffError } from '../../sdk/errors.ts';
 import type { Logger } from '../../sdk/plugin.ts';
 import type { RuntimeAdapter, RuntimeCapabilities } from '../../sdk/runtime/adapter.ts';
 import { pauseImageRef } from '../../sdk/runtime/base-images.ts';
 import type { RpcRequestReceived, RpcResponse, UnaryRpc } from '../../sdk/runtime/rpcs.ts';
+import { type StreamingServer, startStreamingServer } from '../../sdk/runtime/streaming.ts';
 import * as containers from './containers.ts';
 import { containerStats, execSync, statsOf } from './exec.ts';
 import * as images from './images.ts';
@@ -10,6 +12,7 @@ import {
   type DockerContext,
   type DockerRuntimeOptions,
   dockerMessage,
+  inspectObject,
   label,
   listObjects,
   matchesSelector,
@@ -17,6 +20,7 @@ import {
 } from './labels.ts';
 import { LogCopier } from './logs.ts';
 import * as sandboxes from './sandboxes.ts';
+import { dockerStreams } from './streams.ts';
 
 /** defaultDockerOptions are used for every option the configuration leaves out. */
 export const defaultDockerOptions: DockerRuntimeOptions = {
@@ -52,9 +56,9 @@ function dockerClient(host: string): Docker {
 /** dockerCapabilities are what the Docker adapter honours. */
 export const dockerCapabilities: RuntimeCapabilities = {
   exec: true,
-  streamingExec: false,
-  attach: false,
-  portForward: false,
+  streamingExec: true,
+  attach: true,
+  portForward: true,
   stats: true,
   events: false,
   isolation: 'container',
@@ -73,11 +77,18 @@ export class DockerRuntime implements RuntimeAdapter {
   readonly #ctx: DockerContext;
   readonly #logs: LogCopier;
   readonly #logger: Logger | undefined;
+  #streaming: StreamingServer | undefined;
 
   private constructor(ctx: DockerContext, logger?: Logger) {
     this.#ctx = ctx;
     this.#logs = new LogCopier(ctx);
     this.#logger = logger;
+  }
+
+  get #streams(): StreamingServer {
+    if (!this.#streaming)
+      throw new SkiffError('ServiceUnavailable', 'the streaming server is not running');
+    return this.#streaming;
   }
 
   /** start connects to Docker, checks it answers and resumes copying container logs. */
@@ -93,6 +104,7 @@ export class DockerRuntime implements RuntimeAdapter {
       );
     }
     await containers.resumeLogCopies(ctx, runtime.#logs);
+    runtime.#streaming = await startStreamingServer(dockerStreams(ctx));
     return runtime;
   }
 
@@ -143,6 +155,24 @@ export class DockerRuntime implements RuntimeAdapter {
   updateContainerResources: Handler<'UpdateContainerResources'> = (req) =>
     containers.updateContainerResources(this.#ctx, req);
   execSync: Handler<'ExecSync'> = (req) => execSync(this.#ctx, req);
+  exec: Handler<'Exec'> = async (req) => {
+    const info = await inspectObject(this.#ctx, 'container', req.containerId);
+    if (!info.State.Running)
+      throw new SkiffError('FailedPrecondition', `container ${info.Id} is not running`);
+    return this.#streams.exec(req);
+  };
+  attach: Handler<'Attach'> = async (req) => {
+    const info = await inspectObject(this.#ctx, 'container', req.containerId);
+    if (!info.State.Running)
+      throw new SkiffError('FailedPrecondition', `container ${info.Id} is not running`);
+    return this.#streams.attach(req);
+  };
+  portForward: Handler<'PortForward'> = async (req) => {
+    const info = await inspectObject(this.#ctx, 'sandbox', req.podSandboxId);
+    if (!info.State.Running)
+      throw new SkiffError('FailedPrecondition', `pod sandbox ${info.Id} is not ready`);
+    return this.#streams.portForward(req);
+  };
   containerStats: Handler<'ContainerStats'> = (req) => containerStats(this.#ctx, req);
   listContainerStats: Handler<'ListContainerStats'> = async (req) => {
     const f = req.filter;
@@ -164,6 +194,7 @@ export class DockerRuntime implements RuntimeAdapter {
 
   async close(): Promise<void> {
     this.#logs.close();
+    await this.#streaming?.close();
     this.#logger?.debug('runtime-docker closed');
   }
 }

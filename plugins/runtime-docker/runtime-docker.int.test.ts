@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { grpcCode } from '../../sdk/errors.ts';
 import { connectRuntime, type RuntimeClient } from '../../sdk/runtime/client.ts';
 import type { RpcRequest } from '../../sdk/runtime/rpcs.ts';
@@ -70,6 +71,32 @@ async function codeOf(p: Promise<unknown>): Promise<number> {
   } catch (err) {
     return (err as { grpcCode: number }).grpcCode;
   }
+}
+
+function session(
+  url: string,
+  protocol: string,
+  onOpen: (ws: WebSocket) => void,
+): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), [protocol]);
+    const frames: Buffer[] = [];
+    ws.on('message', (d: Buffer) => frames.push(Buffer.from(d)));
+    ws.on('open', () => onOpen(ws));
+    ws.on('close', () => resolve(frames));
+    ws.on('error', reject);
+    setTimeout(() => ws.terminate(), 10_000);
+  });
+}
+
+function text(frames: Buffer[], channel: number): string {
+  // Port-forward channels start with a two-byte port header frame; skip those.
+  return frames
+    .filter(
+      (f) => f[0] === channel && !(f.length === 3 && channel <= 1 && f.readUInt16LE(1) === 8080),
+    )
+    .map((f) => f.subarray(1).toString())
+    .join('');
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
@@ -281,6 +308,61 @@ describe('Docker adapter over runtime.v1', () => {
     expect(await codeOf(client.pullImage({ image: { image: '' } }))).toBe(
       grpcCode.INVALID_ARGUMENT,
     );
+  });
+
+  it('serves Exec and PortForward through the streaming server', async () => {
+    const config = sandboxConfig('stream');
+    const { podSandboxId } = await client.runPodSandbox({ config });
+    const { containerId } = await client.createContainer({
+      podSandboxId,
+      config: {
+        metadata: { name: 'web', attempt: 0 },
+        image: { image: busybox },
+        command: [
+          'sh',
+          '-c',
+          'mkdir -p /www && echo served > /www/index.html && httpd -f -p 8080 -h /www',
+        ],
+      },
+      sandboxConfig: config,
+    });
+    await client.startContainer({ containerId });
+    const { url } = await client.exec({
+      containerId,
+      cmd: ['sh', '-c', 'cat; echo err >&2; exit 4'],
+      stdin: true,
+      stdout: true,
+      stderr: true,
+    });
+    const frames = await session(url, 'v5.channel.k8s.io', (ws) => {
+      ws.send(Buffer.from([0, ...Buffer.from('typed\n')]));
+      ws.send(Buffer.from([255, 0]));
+    });
+    expect(text(frames, 1)).toBe('typed\n');
+    expect(text(frames, 2)).toBe('err\n');
+    expect(JSON.parse(text(frames, 3))).toMatchObject({
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ message: '4' }] },
+    });
+    const pf = await client.portForward({ podSandboxId, port: [8080] });
+    const got = await waitFor('the forwarded page', async () => {
+      const f = await session(pf.url, 'v4.channel.k8s.io', (ws) => {
+        let n = 0;
+        ws.on('message', (d: Buffer) => {
+          n += 1;
+          if (n === 2)
+            ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('GET / HTTP/1.0\r\n\r\n')]));
+          if (d[0] === 0 && d.toString().includes('served')) ws.close();
+        });
+      });
+      const body = text(f, 0);
+      return body.includes('served') ? body : undefined;
+    });
+    expect(got).toContain('200 OK');
+    expect(
+      await codeOf(client.exec({ containerId: 'f'.repeat(64), cmd: ['true'], stdout: true })),
+    ).toBe(grpcCode.NOT_FOUND);
+    await client.removePodSandbox({ podSandboxId });
   });
 
   it('a new adapter sees every sandbox and container from Docker labels alone, and keeps logging', async () => {

@@ -97,7 +97,10 @@ export async function runPodSandbox(
     const key = `${p.containerPort}/${(p.protocol || 'TCP').toLowerCase()}`;
     ports[key] = {};
     if (p.hostPort > 0) {
-      bindings[key] = [...(bindings[key] ?? []), { HostIp: p.hostIp, HostPort: String(p.hostPort) }];
+      bindings[key] = [
+        ...(bindings[key] ?? []),
+        { HostIp: p.hostIp, HostPort: String(p.hostPort) },
+      ];
     }
   }
   const created = await ctx.docker
