@@ -36,6 +36,11 @@ describe('definePlugin', () => {
       { provides: ['Runtime/docker'] },
       /provides entry "Runtime\/docker"/,
     ],
+    [
+      'provides listing one extension twice',
+      { provides: ['runtime/a', 'runtime/a'] },
+      /provides lists "runtime\/a" twice/,
+    ],
     ['requires something vague', { requires: ['store'] }, /requires entry "store" must be/],
     ['register missing', { register: 42 }, /register must be a function/],
   ])('refuses %s with PluginInvalid naming the plugin and the fix', (_, change, message) => {

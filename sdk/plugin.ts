@@ -118,8 +118,10 @@ export function pluginProblems(value: unknown): string[] {
   if (!Array.isArray(def.provides)) {
     problems.push('provides must be a list of "kind/name" strings (it may be empty)');
   } else {
-    for (const entry of def.provides) {
-      if (!isExtensionKey(entry)) {
+    for (const [i, entry] of def.provides.entries()) {
+      if (def.provides.indexOf(entry) !== i) {
+        problems.push(`provides lists ${JSON.stringify(entry)} twice: list it once`);
+      } else if (!isExtensionKey(entry)) {
         problems.push(
           `provides entry ${JSON.stringify(entry)} must be "kind/name" with a kebab-case kind (e.g. "runtime/docker")`,
         );
