@@ -21,7 +21,6 @@ import type {
   ListOptions,
   ListResult,
   Store,
-  StoreEvent,
   StoreItem,
   StoreValue,
   StoreWatch,

@@ -18,6 +18,11 @@ export interface EtcdCluster {
   readonly storeSpec: string;
   /** stop stops every member still running and removes their directories. */
   stop(): Promise<void>;
+  /**
+   * restart kills a member with SIGKILL and starts it again on the same ports from the same
+   * data; the returned member replaces it in `members`.
+   */
+  restart(member: EtcdMember): Promise<EtcdMember>;
 }
 
 const etcdBinary = process.env.SKIFF_ETCD ?? '/usr/bin/etcd';
@@ -46,6 +51,55 @@ async function healthy(clientUrl: string): Promise<boolean> {
   }
 }
 
+interface MemberPlan {
+  name: string;
+  client: number;
+  peer: number;
+  initialCluster: string;
+  token: string;
+}
+
+/** startMember starts one member; with dataDir it restarts a member from its old data. */
+async function startMember(plan: MemberPlan, dataDir?: string): Promise<EtcdMember> {
+  const clientUrl = `http://127.0.0.1:${plan.client}`;
+  const peerUrl = `http://127.0.0.1:${plan.peer}`;
+  const daemon = await startDaemon({
+    name: plan.name,
+    command: etcdBinary,
+    args: (dir) => [
+      '--name',
+      plan.name,
+      '--data-dir',
+      dataDir ?? `${dir}/data`,
+      '--listen-client-urls',
+      clientUrl,
+      '--advertise-client-urls',
+      clientUrl,
+      '--listen-peer-urls',
+      peerUrl,
+      '--initial-advertise-peer-urls',
+      peerUrl,
+      '--initial-cluster',
+      plan.initialCluster,
+      '--initial-cluster-token',
+      plan.token,
+      '--initial-cluster-state',
+      dataDir ? 'existing' : 'new',
+      // Short timings keep the member-death tests quick on loopback.
+      '--heartbeat-interval',
+      '50',
+      '--election-timeout',
+      '500',
+      '--logger',
+      'zap',
+    ],
+    ready: () => healthy(clientUrl),
+    readyTimeoutMs: 30_000,
+    stopTimeoutMs: 5_000,
+  });
+  return { name: plan.name, clientUrl, daemon };
+}
+
 /**
  * startEtcdCluster starts `size` etcd members (1 or 3 in practice) on free loopback ports,
  * forming one cluster, and resolves once every member reports healthy.
@@ -53,52 +107,17 @@ async function healthy(clientUrl: string): Promise<boolean> {
 export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
   const ports = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort() });
-  const names = ports.map((_, i) => `etcd-${i}`);
-  const initialCluster = ports.map((p, i) => `${names[i]}=http://127.0.0.1:${p.peer}`).join(',');
+  const initialCluster = ports.map((p, i) => `etcd-${i}=http://127.0.0.1:${p.peer}`).join(',');
   const token = `skiff-${process.pid}-${Date.now()}`;
-  const starts = ports.map(async (p, i) => {
-    const name = names[i] ?? `etcd-${i}`;
-    const clientUrl = `http://127.0.0.1:${p.client}`;
-    const daemon = await startDaemon({
-      name,
-      command: etcdBinary,
-      args: (dir) => [
-        '--name',
-        name,
-        '--data-dir',
-        `${dir}/data`,
-        '--listen-client-urls',
-        clientUrl,
-        '--advertise-client-urls',
-        clientUrl,
-        '--listen-peer-urls',
-        `http://127.0.0.1:${p.peer}`,
-        '--initial-advertise-peer-urls',
-        `http://127.0.0.1:${p.peer}`,
-        '--initial-cluster',
-        initialCluster,
-        '--initial-cluster-token',
-        token,
-        '--initial-cluster-state',
-        'new',
-        // Short timings keep the member-death tests quick on loopback.
-        '--heartbeat-interval',
-        '50',
-        '--election-timeout',
-        '500',
-        '--logger',
-        'zap',
-      ],
-      ready: () => healthy(clientUrl),
-      readyTimeoutMs: 30_000,
-      stopTimeoutMs: 5_000,
-    });
-    return { name, clientUrl, daemon };
-  });
-  const settled = await Promise.allSettled(starts);
+  const plans = ports.map((p, i) => ({ name: `etcd-${i}`, ...p, initialCluster, token }));
+  const settled = await Promise.allSettled(plans.map((plan) => startMember(plan)));
   const members = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  // Every daemon ever started, restarted members' old processes included.
+  const daemons = members.map((m) => m.daemon);
+  // Running members stop first: a restarted member's old directory holds the live data.
   const stop = async () => {
     await Promise.all(members.map((m) => m.daemon.stop()));
+    await Promise.all(daemons.map((d) => d.stop()));
   };
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) {
@@ -108,5 +127,28 @@ export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
     );
   }
   const clientUrls = members.map((m) => m.clientUrl);
-  return { members, clientUrls, storeSpec: `etcd:${clientUrls.join(',')}`, stop };
+  const restart = async (member: EtcdMember) => {
+    const i = members.indexOf(member);
+    const plan = plans[i];
+    if (i < 0 || !plan) throw new Error(`${member.name} is not a member of this cluster`);
+    member.daemon.kill('SIGKILL');
+    await waitGone(member.daemon.pid);
+    const again = await startMember(plan, `${member.daemon.dir}/data`);
+    daemons.push(again.daemon);
+    members[i] = again;
+    return again;
+  };
+  return { members, clientUrls, storeSpec: `etcd:${clientUrls.join(',')}`, stop, restart };
+}
+
+async function waitGone(pid: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`etcd process ${pid} still runs after SIGKILL`);
 }
