@@ -1,0 +1,108 @@
+import { isIP } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { grpcCode } from '../../../sdk/errors.ts';
+import { grpcFailure, type SuiteContext, sandboxConfig } from './support.ts';
+
+/** sandboxCases: version, status, and the pod sandbox lifecycle with listing filters. */
+export function sandboxCases(ctx: SuiteContext): void {
+  describe('version and status', () => {
+    it('reports protocol version v1 and a runtime name', async () => {
+      const v = await ctx.client.version({ version: 'v1' });
+      expect(v.runtimeApiVersion).toBe('v1');
+      expect(v.runtimeName).not.toBe('');
+      expect(v.runtimeVersion).not.toBe('');
+    });
+
+    it('reports RuntimeReady and NetworkReady as true', async () => {
+      const { status } = await ctx.client.status({});
+      const conditions = Object.fromEntries(
+        (status?.conditions ?? []).map((c) => [c.type, c.status]),
+      );
+      expect(conditions).toMatchObject({ RuntimeReady: true, NetworkReady: true });
+    });
+  });
+
+  describe('pod sandboxes', () => {
+    it('runs, reports, lists, stops and removes a sandbox, each stop and remove idempotent', async () => {
+      const config = sandboxConfig(ctx, 'lifecycle');
+      const { podSandboxId: id } = await ctx.client.runPodSandbox({ config });
+      expect(id).not.toBe('');
+
+      const { status } = await ctx.client.podSandboxStatus({ podSandboxId: id });
+      expect(status).toMatchObject({
+        id,
+        state: 'SANDBOX_READY',
+        metadata: config.metadata,
+        labels: config.labels,
+        annotations: config.annotations,
+      });
+      expect(BigInt(status!.createdAt)).toBeGreaterThan(0n);
+      if (status?.network?.ip) expect(isIP(status.network.ip)).not.toBe(0);
+
+      const listed = await ctx.client.listPodSandbox({ filter: { id } });
+      expect(listed.items.map((s) => s.id)).toEqual([id]);
+      expect(listed.items[0]).toMatchObject({ state: 'SANDBOX_READY', metadata: config.metadata });
+
+      await ctx.client.stopPodSandbox({ podSandboxId: id });
+      expect((await ctx.client.podSandboxStatus({ podSandboxId: id })).status?.state).toBe(
+        'SANDBOX_NOTREADY',
+      );
+      await ctx.client.stopPodSandbox({ podSandboxId: id });
+
+      await ctx.client.removePodSandbox({ podSandboxId: id });
+      const gone = await grpcFailure(ctx.client.podSandboxStatus({ podSandboxId: id }));
+      expect(gone.grpcCode).toBe(grpcCode.NOT_FOUND);
+      expect((await ctx.client.listPodSandbox({ filter: { id } })).items).toEqual([]);
+      await ctx.client.removePodSandbox({ podSandboxId: id });
+    });
+
+    it('filters the sandbox list by id, state and labels', async () => {
+      // group is unique to this run, so sandboxes of other runs or cases never match.
+      const group = `g${process.pid}${Date.now()}`;
+      const a = await ctx.client.runPodSandbox({
+        config: sandboxConfig(ctx, 'filter', { labels: { group, pick: 'a' } }),
+      });
+      const b = await ctx.client.runPodSandbox({
+        config: sandboxConfig(ctx, 'filter', { labels: { group, pick: 'b' } }),
+      });
+      try {
+        await ctx.client.stopPodSandbox({ podSandboxId: b.podSandboxId });
+        const ids = async (filter: object) =>
+          (await ctx.client.listPodSandbox({ filter })).items.map((s) => s.id).sort();
+
+        expect(await ids({ labelSelector: { group, pick: 'a' } })).toEqual([a.podSandboxId]);
+        expect(await ids({ labelSelector: { group, pick: 'b' } })).toEqual([b.podSandboxId]);
+        expect(await ids({ labelSelector: { group } })).toEqual(
+          [a.podSandboxId, b.podSandboxId].sort(),
+        );
+        expect(await ids({ labelSelector: { group, pick: 'c' } })).toEqual([]);
+        expect(await ids({ id: b.podSandboxId, labelSelector: { pick: 'a' } })).toEqual([]);
+        const ready = await ids({
+          state: { state: 'SANDBOX_READY' },
+          labelSelector: { group },
+        });
+        expect(ready).toEqual([a.podSandboxId]);
+        const notReady = await ids({
+          state: { state: 'SANDBOX_NOTREADY' },
+          labelSelector: { group },
+        });
+        expect(notReady).toEqual([b.podSandboxId]);
+        const all = await ids({});
+        expect(all).toEqual(expect.arrayContaining([a.podSandboxId, b.podSandboxId].sort()));
+      } finally {
+        for (const s of [a, b]) {
+          await ctx.client.stopPodSandbox({ podSandboxId: s.podSandboxId });
+          await ctx.client.removePodSandbox({ podSandboxId: s.podSandboxId });
+        }
+      }
+    });
+
+    it('answers NOT_FOUND for the status of an unknown sandbox and removes an unknown one without error', async () => {
+      const err = await grpcFailure(
+        ctx.client.podSandboxStatus({ podSandboxId: 'no-such-sandbox' }),
+      );
+      expect(err.grpcCode).toBe(grpcCode.NOT_FOUND);
+      await ctx.client.removePodSandbox({ podSandboxId: 'no-such-sandbox' });
+    });
+  });
+}
