@@ -32,6 +32,19 @@ export function isDnsLabel(value: string): string[] {
   return out;
 }
 
+const dns1035Re = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** isDns1035Label checks an RFC 1035 label: a DNS label that starts with a letter (services). */
+export function isDns1035Label(value: string): string[] {
+  const out: string[] = [];
+  if (value.length > dnsLabelMaxLength) out.push(maxLen(dnsLabelMaxLength));
+  if (!dns1035Re.test(value))
+    out.push(
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+    );
+  return out;
+}
+
 /** isDnsSubdomain checks an RFC 1123 subdomain (the name of most kinds). */
 export function isDnsSubdomain(value: string): string[] {
   const out: string[] = [];
@@ -137,6 +150,10 @@ export const nameIsDnsSubdomain: NameRule = (name, prefix) =>
 /** nameIsDnsLabel is the name rule of namespaces and services. */
 export const nameIsDnsLabel: NameRule = (name, prefix) =>
   isDnsLabel(maskTrailingDash(name, prefix));
+
+/** nameIsDns1035Label is the name rule of services. */
+export const nameIsDns1035Label: NameRule = (name, prefix) =>
+  isDns1035Label(maskTrailingDash(name, prefix));
 
 /** pathSegmentName is the loosest name rule: anything usable in a URL path segment. */
 export const nameIsPathSegment: NameRule = (name, prefix) => {
