@@ -105,7 +105,8 @@ describe('runtime-docker: a killed adapter loses nothing', () => {
 
     const sandboxesAfter = (await client.listPodSandbox({})).items;
     const containersAfter = (await client.listContainers({})).containers;
-    const byId = <T extends { id: string }>(xs: T[]) => [...xs].sort((x, y) => x.id.localeCompare(y.id));
+    const byId = <T extends { id: string }>(xs: T[]) =>
+      [...xs].sort((x, y) => x.id.localeCompare(y.id));
     expect(byId(sandboxesAfter)).toEqual(byId(sandboxesBefore));
     expect(byId(containersAfter)).toEqual(byId(containersBefore));
     const states = Object.fromEntries(containersAfter.map((c) => [c.id, c.state]));

@@ -443,7 +443,8 @@ export interface RuntimeServiceClient extends grpc.Client {
   
   /**
    * StopContainer signals the container to stop and, when it is still running after the
-   * timeout (seconds), kills it. Stopping a container that already exited succeeds.
+   * timeout (seconds), kills it. Stopping a container that already exited succeeds; an id
+   * that names nothing answers NOT_FOUND.
    */
   StopContainer(argument: _runtime_v1_StopContainerRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runtime_v1_StopContainerResponse__Output>): grpc.ClientUnaryCall;
   StopContainer(argument: _runtime_v1_StopContainerRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runtime_v1_StopContainerResponse__Output>): grpc.ClientUnaryCall;
@@ -451,7 +452,8 @@ export interface RuntimeServiceClient extends grpc.Client {
   StopContainer(argument: _runtime_v1_StopContainerRequest, callback: grpc.requestCallback<_runtime_v1_StopContainerResponse__Output>): grpc.ClientUnaryCall;
   /**
    * StopContainer signals the container to stop and, when it is still running after the
-   * timeout (seconds), kills it. Stopping a container that already exited succeeds.
+   * timeout (seconds), kills it. Stopping a container that already exited succeeds; an id
+   * that names nothing answers NOT_FOUND.
    */
   stopContainer(argument: _runtime_v1_StopContainerRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runtime_v1_StopContainerResponse__Output>): grpc.ClientUnaryCall;
   stopContainer(argument: _runtime_v1_StopContainerRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runtime_v1_StopContainerResponse__Output>): grpc.ClientUnaryCall;
@@ -459,16 +461,18 @@ export interface RuntimeServiceClient extends grpc.Client {
   stopContainer(argument: _runtime_v1_StopContainerRequest, callback: grpc.requestCallback<_runtime_v1_StopContainerResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * StopPodSandbox stops every container in the sandbox and releases its network. The
-   * sandbox record stays until removed. Stopping a stopped or unknown sandbox succeeds.
+   * StopPodSandbox stops every container in the sandbox (killing them if need be) and
+   * releases its network. The sandbox record stays until removed. Stopping a sandbox that is
+   * already stopped succeeds; an id that names nothing answers NOT_FOUND.
    */
   StopPodSandbox(argument: _runtime_v1_StopPodSandboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runtime_v1_StopPodSandboxResponse__Output>): grpc.ClientUnaryCall;
   StopPodSandbox(argument: _runtime_v1_StopPodSandboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runtime_v1_StopPodSandboxResponse__Output>): grpc.ClientUnaryCall;
   StopPodSandbox(argument: _runtime_v1_StopPodSandboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runtime_v1_StopPodSandboxResponse__Output>): grpc.ClientUnaryCall;
   StopPodSandbox(argument: _runtime_v1_StopPodSandboxRequest, callback: grpc.requestCallback<_runtime_v1_StopPodSandboxResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * StopPodSandbox stops every container in the sandbox and releases its network. The
-   * sandbox record stays until removed. Stopping a stopped or unknown sandbox succeeds.
+   * StopPodSandbox stops every container in the sandbox (killing them if need be) and
+   * releases its network. The sandbox record stays until removed. Stopping a sandbox that is
+   * already stopped succeeds; an id that names nothing answers NOT_FOUND.
    */
   stopPodSandbox(argument: _runtime_v1_StopPodSandboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runtime_v1_StopPodSandboxResponse__Output>): grpc.ClientUnaryCall;
   stopPodSandbox(argument: _runtime_v1_StopPodSandboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runtime_v1_StopPodSandboxResponse__Output>): grpc.ClientUnaryCall;
@@ -658,13 +662,15 @@ export interface RuntimeServiceHandlers extends grpc.UntypedServiceImplementatio
   
   /**
    * StopContainer signals the container to stop and, when it is still running after the
-   * timeout (seconds), kills it. Stopping a container that already exited succeeds.
+   * timeout (seconds), kills it. Stopping a container that already exited succeeds; an id
+   * that names nothing answers NOT_FOUND.
    */
   StopContainer: grpc.handleUnaryCall<_runtime_v1_StopContainerRequest__Output, _runtime_v1_StopContainerResponse>;
   
   /**
-   * StopPodSandbox stops every container in the sandbox and releases its network. The
-   * sandbox record stays until removed. Stopping a stopped or unknown sandbox succeeds.
+   * StopPodSandbox stops every container in the sandbox (killing them if need be) and
+   * releases its network. The sandbox record stays until removed. Stopping a sandbox that is
+   * already stopped succeeds; an id that names nothing answers NOT_FOUND.
    */
   StopPodSandbox: grpc.handleUnaryCall<_runtime_v1_StopPodSandboxRequest__Output, _runtime_v1_StopPodSandboxResponse>;
   
