@@ -70,6 +70,9 @@ export function prepareStatements(db: Database.Database) {
     expired: db.prepare<[number], { key: string; mod_rev: number }>(
       'SELECT key, mod_rev FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 1000',
     ),
+    listNow: db.prepare<[string, string, number], KvRow>(
+      'SELECT key, value, create_rev, mod_rev FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?',
+    ),
     // The latest history row of each key at a revision, skipping deleted keys: a list at any
     // revision the store still holds. SQLite takes the bare columns from the max(rev) row.
     listAt: db.prepare<[string, string, number, number], KvRow>(

@@ -36,6 +36,8 @@ export interface SqliteStoreOptions {
   ttlSweepMs?: number;
   /** maxBatch caps the writes committed in one transaction (default 1000). */
   maxBatch?: number;
+  /** lockWaitMs is how long opening waits for another process to release the file (default 2000). */
+  lockWaitMs?: number;
   /** onBackgroundError receives failures of compaction and TTL sweeps (default: stderr). */
   onBackgroundError?: (error: unknown) => void;
 }
@@ -80,14 +82,27 @@ export class SqliteStore implements Store {
   private readonly maxBatch: number;
   private readonly stopCompaction: () => void;
   private readonly sweeper: NodeJS.Timeout;
+  private commits = 0;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    this.db = new Database(path);
-    // One process owns the file: the revision counter lives in this process's memory.
-    this.db.pragma('locking_mode = EXCLUSIVE');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.st = prepareStatements(this.db);
+    this.db = new Database(path, { timeout: options.lockWaitMs ?? 2000 });
+    try {
+      // One process owns the file: the revision counter lives in this process's memory.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.st = prepareStatements(this.db);
+    } catch (error) {
+      this.db.close();
+      if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
+        throw new SkiffError(
+          'ServiceUnavailable',
+          `the store file ${path} is in use by another process`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     this.revision = this.st.meta.get('revision')?.value ?? 1;
     this.compacted = this.st.meta.get('compacted')?.value ?? 0;
     this.maxBatch = options.maxBatch ?? 1000;
@@ -127,13 +142,20 @@ export class SqliteStore implements Store {
     }
     this.checkReadable(revision);
     const end = prefixEnd(prefix);
-    const rows = this.st.listAt.all(start, end, revision, limit > 0 ? limit + 1 : -1);
+    // The current state answers for the current revision; history for older ones.
+    const current = revision === this.revision;
+    const max = limit > 0 ? limit + 1 : -1;
+    const rows = current
+      ? this.st.listNow.all(start, end, max)
+      : this.st.listAt.all(start, end, revision, max);
     const result: ListResult = { items: [], revision };
     if (limit > 0 && rows.length > limit) {
       rows.length = limit;
       const last = rows[limit - 1]?.key ?? start;
       result.continue = encodeContinue({ revision, after: last });
-      result.remaining = this.st.countAt.get(`${last} `, end, revision)?.n ?? 0;
+      const rest = `${last} `;
+      result.remaining =
+        (current ? this.st.count.get(rest, end) : this.st.countAt.get(rest, end, revision))?.n ?? 0;
     }
     result.items = rows.map(toItem);
     return result;
@@ -250,6 +272,11 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** commitCount is how many transactions have committed writes since the store opened. */
+  get commitCount(): number {
+    return this.commits;
+  }
+
   async currentRevision(): Promise<number> {
     this.checkOpen();
     return this.revision;
@@ -356,6 +383,7 @@ export class SqliteStore implements Store {
       for (const w of batch) w.reject(fault);
       return;
     }
+    this.commits++;
     this.hub.publish(events);
     batch.forEach((w, i) => {
       const outcome = outcomes[i];
