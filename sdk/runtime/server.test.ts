@@ -186,6 +186,21 @@ describe('serveRuntime and RuntimeClient over a unix socket', () => {
     expect(err.grpcCode).toBe(grpcCode.UNIMPLEMENTED);
   });
 
+  it('streams GetContainerEvents from an adapter that implements it', async () => {
+    const adapter = testAdapter();
+    adapter.getContainerEvents = async function* () {
+      yield { containerId: 'c1', containerEventType: 'CONTAINER_CREATED_EVENT' };
+      yield { containerId: 'c1', containerEventType: 'CONTAINER_STARTED_EVENT', createdAt: 42 };
+    };
+    server = await serveRuntime(adapter, { listen: endpoint });
+    client = connectRuntime(endpoint);
+    const seen: string[] = [];
+    for await (const e of client.getContainerEvents({})) {
+      seen.push(`${e.containerId} ${e.containerEventType} ${e.createdAt}`);
+    }
+    expect(seen).toEqual(['c1 CONTAINER_CREATED_EVENT 0', 'c1 CONTAINER_STARTED_EVENT 42']);
+  });
+
   it('a call past its deadline fails with DEADLINE_EXCEEDED', async () => {
     server = await serveRuntime(testAdapter(), { listen: endpoint });
     client = connectRuntime(endpoint, { timeoutMs: 200 });
