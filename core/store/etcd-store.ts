@@ -188,7 +188,11 @@ export class EtcdStore implements Store {
     // A watch of the present joins the prefix's live feed (or starts it); one that must replay
     // history gets a feed of its own.
     const shared = this.feeds.get(prefix);
-    if (shared?.canServe(fromRevision)) return shared.subscribe(fromRevision, listener);
+    if (shared?.canServe(fromRevision)) {
+      const joined = shared.subscribe(fromRevision, listener);
+      await shared.ready;
+      return joined;
+    }
     const live = fromRevision > current && !shared;
     const feed = new EtcdWatchFeed(
       this.client,

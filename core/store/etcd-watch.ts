@@ -51,14 +51,19 @@ export class EtcdWatchFeed {
     this.watcher.on('disconnected', () => {
       request.start_revision = String(this.next);
     });
+    let connected = false;
     this.ready = new Promise<void>((resolve, reject) => {
-      this.watcher.once('connected', () => resolve());
+      this.watcher.once('connected', () => {
+        connected = true;
+        resolve();
+      });
       this.watcher.on('error', (error: Error) => {
         if (this.ended) return;
         this.end();
         void classify(error, this.next).then((failure) => {
-          reject(failure);
-          for (const s of this.subscribers) s.listener.onError(failure);
+          // Before etcd created the watch, the failure is the answer of watch() itself.
+          if (!connected) reject(failure);
+          else for (const s of this.subscribers) s.listener.onError(failure);
           this.subscribers.clear();
         });
       });

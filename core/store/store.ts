@@ -32,6 +32,8 @@
  * {@link CompactionOptions}).
  */
 
+import { token } from '../../sdk/plugin.ts';
+
 /** maxKeyBytes is the longest key the store holds. */
 export const maxKeyBytes = 1024;
 
@@ -149,3 +151,6 @@ export interface Store {
   /** close releases the store; pending writes finish first. */
   close(): Promise<void>;
 }
+
+/** storeToken injects the process's one Store (only the API server should ask for it). */
+export const storeToken = token<Store>('core.store');
