@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type Docker from 'dockerode';
@@ -98,7 +97,9 @@ export async function createContainer(
   const ns = config.linux?.securityContext?.namespaceOptions;
   const joined = `container:${sandbox.Id}`;
   const md = config.metadata;
-  const name = `skiff_${md.name}_${sandboxMd.name ?? ''}_${sandboxMd.namespace ?? ''}_${md.attempt}_${randomBytes(3).toString('hex')}`;
+  // One name per (sandbox, container name, attempt): Docker then refuses a second create of
+  // the same container, as the CRI asks.
+  const name = `skiff_${md.name}_${sandboxMd.name ?? ''}_${sandbox.Id.slice(0, 12)}_${md.attempt}`;
   const created = await ctx.docker
     .createContainer({
       name: name.replace(/[^a-zA-Z0-9_.-]/g, '-'),
@@ -137,6 +138,12 @@ export async function createContainer(
     })
     .catch((err: unknown) => {
       if (statusCode(err) === 400) throw new SkiffError('Invalid', dockerMessage(err));
+      if (statusCode(err) === 409) {
+        throw new SkiffError(
+          'AlreadyExists',
+          `container ${md.name} attempt ${md.attempt} exists in pod sandbox ${sandbox.Id}`,
+        );
+      }
       throw err;
     });
   return { containerId: created.id };

@@ -164,7 +164,9 @@ export async function stopPodSandbox(
 ): Promise<RpcResponse<'StopPodSandbox'>> {
   const info = await inspectObject(ctx, 'sandbox', req.podSandboxId);
   const members = await listObjects(ctx, 'container', info.Id);
-  await Promise.all(members.map((c) => stopQuietly(ctx.docker.getContainer(c.id), 10)));
+  // The kubelet has already given each container its grace period; what is left is killed,
+  // as the CRI asks of StopPodSandbox.
+  await Promise.all(members.map((c) => stopQuietly(ctx.docker.getContainer(c.id), 0)));
   await stopQuietly(ctx.docker.getContainer(info.Id), 10);
   return {};
 }

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { connectRuntime } from '../../sdk/runtime/client.ts';
 import { type Daemon, startDaemon } from './daemon.ts';
 
 /** Dockerd is a private Docker daemon a suite started for itself. */
@@ -109,4 +111,56 @@ export async function startDockerd(): Promise<Dockerd> {
     await daemon.stop();
   };
   return { socket, host: `unix://${socket}`, docker, daemon, loadImages, stop };
+}
+
+/** DockerRuntimeProcess is `skiff runtime docker` running as its own process. */
+export interface DockerRuntimeProcess {
+  /** endpoint is the `unix://` address it serves runtime.v1 on. */
+  readonly endpoint: string;
+  readonly daemon: Daemon;
+}
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * startDockerRuntime starts the Docker adapter as `skiff runtime docker` against a dockerd,
+ * serving on socketPath (kept across restarts, so a test can kill it and start it again).
+ */
+export async function startDockerRuntime(
+  dockerd: Dockerd,
+  socketPath: string,
+  options: Record<string, string> = {},
+): Promise<DockerRuntimeProcess> {
+  const endpoint = `unix://${socketPath}`;
+  rmSync(socketPath, { force: true });
+  const daemon = await startDaemon({
+    name: 'runtime-docker',
+    command: process.execPath,
+    args: () => [
+      join(repoRoot, 'core/cli/skiff.mjs'),
+      'runtime',
+      'docker',
+      '--listen',
+      endpoint,
+      '--docker-host',
+      dockerd.host,
+      '--log-level',
+      'warn',
+      '--grace-seconds',
+      '1',
+      ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
+    ],
+    ready: async () => {
+      if (!existsSync(socketPath)) return false;
+      const client = connectRuntime(endpoint, { timeoutMs: 2000 });
+      try {
+        await client.version({});
+        return true;
+      } finally {
+        client.close();
+      }
+    },
+    readyTimeoutMs: 60_000,
+  });
+  return { endpoint, daemon };
 }
