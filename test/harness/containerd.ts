@@ -64,6 +64,9 @@ state = "${dir}/state"
   stream_server_port = "0"
   enable_selinux = false
   disable_apparmor = true
+  # Pod network namespaces are mounted under our state dir, so cleanup finds them all even
+  # when containerd died before removing its sandboxes.
+  netns_mounts_under_state_dir = true
 
 [${cri}.containerd]
   snapshotter = "overlayfs"
@@ -123,6 +126,22 @@ function unmountUnder(dir: string): void {
   for (const m of mountsUnder(dir)) {
     try {
       execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+}
+
+// Containers outlive a killed shim; runc, with the root the config gives it, kills and deletes
+// them with their cgroups.
+function deleteContainers(dir: string): void {
+  const runcRoot = join(dir, 'runc', 'k8s.io');
+  if (!existsSync(runcRoot)) return;
+  for (const id of readdirSync(runcRoot)) {
+    try {
+      execFileSync('/usr/sbin/runc', ['--root', runcRoot, 'delete', '--force', id], {
+        stdio: 'ignore',
+      });
     } catch {
       // already gone
     }
@@ -201,6 +220,7 @@ export async function startContainerd(options: ContainerdOptions): Promise<Conta
     stopTimeoutMs: 15_000,
     cleanup: (dir) => {
       killShims(socket);
+      deleteContainers(dir);
       unmountUnder(dir);
       deleteLink(bridge);
     },
