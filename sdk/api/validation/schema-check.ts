@@ -113,7 +113,8 @@ export function schemaErrors(schema: TSchema, value: unknown): FieldError[] {
     const path = pointerToPath(e.path, schema);
     if (seen.has(path)) continue;
     seen.add(path);
-    if (e.type === ValueErrorType.ObjectRequiredProperty) out.push(required(path));
+    if (e.type === ValueErrorType.ObjectRequiredProperty || e.value === undefined)
+      out.push(required(path));
     else if (e.type === ValueErrorType.StringFormat)
       out.push(typeInvalid(path, e.value, 'must be an RFC 3339 timestamp'));
     else out.push(typeInvalid(path, e.value, typeDetail(e.schema)));
