@@ -130,7 +130,7 @@ describe('builtin kinds', () => {
       metadata: { name: 'd' },
       spec: { replicas: 'three' },
     });
-    expect(errors?.map((e) => e.field)).toEqual([
+    expect(errors?.map((e) => e.field).sort()).toEqual([
       'spec.replicas',
       'spec.selector',
       'spec.template',
