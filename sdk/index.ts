@@ -1,4 +1,5 @@
 export * from './admission.ts';
+export * as api from './api/index.ts';
 export * from './controller.ts';
 export * from './di.ts';
 export * from './errors.ts';

@@ -14,16 +14,8 @@ import { hpaV1ToV2, hpaV2ToV1 } from './autoscaling/hpa-conversion.ts';
 import { CronJob, Job } from './batch/jobs.ts';
 import { Lease } from './cluster/lease.ts';
 import { RuntimeClass } from './cluster/runtime-class.ts';
-import { ConfigMap, Namespace, Secret, ServiceAccount } from './core/config.ts';
-import { Event } from './core/event.ts';
-import { Node } from './core/node.ts';
-import { PersistentVolume, PersistentVolumeClaim } from './core/persistent-volume.ts';
-import type { Pod as PodT } from './core/pod.ts';
-import { Pod } from './core/pod.ts';
-import { ReplicationController } from './core/replication-controller.ts';
-import { Endpoints, Service } from './core/service.ts';
+import { coreKinds } from './core/kinds.ts';
 import * as d from './defaults/others.ts';
-import { defaultPodSpecInPlace } from './defaults/pod.ts';
 import * as w from './defaults/workloads.ts';
 import { defineKind, type KindDefinition, KindRegistry } from './kinds.ts';
 import type { KubeObject } from './meta.ts';
@@ -36,8 +28,7 @@ import { Ingress, IngressClass, IngressV1beta1 } from './networking/ingress.ts';
 import { ingressV1beta1ToV1, ingressV1ToV1beta1 } from './networking/ingress-conversion.ts';
 import { StorageClass } from './storage/storage-class.ts';
 import * as cv from './validation/config-validation.ts';
-import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain } from './validation/names.ts';
-import { validatePodSpec } from './validation/pod-validation.ts';
+import { nameIsDnsSubdomain } from './validation/names.ts';
 import * as sv from './validation/service-validation.ts';
 import * as wv from './validation/workload-validation.ts';
 
@@ -76,157 +67,7 @@ function ingressBeta(group: string): KindDefinition {
 
 /** builtinKinds are the kinds skiff serves out of the box, every served version of each. */
 export const builtinKinds: readonly KindDefinition[] = Object.freeze([
-  defineKind<PodT>({
-    group: '',
-    version: 'v1',
-    kind: 'Pod',
-    plural: 'pods',
-    namespaced: true,
-    schema: Pod,
-    nameRule: sub,
-    shortNames: ['po'],
-    categories: all,
-    subresources: status,
-    defaults: (p) => {
-      if (p.spec !== undefined) defaultPodSpecInPlace(p.spec);
-    },
-    rules: (p) => validatePodSpec(p.spec, 'spec'),
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'Node',
-    plural: 'nodes',
-    namespaced: false,
-    schema: Node,
-    nameRule: sub,
-    shortNames: ['no'],
-    subresources: status,
-    rules: cv.validateNode,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'Namespace',
-    plural: 'namespaces',
-    namespaced: false,
-    schema: Namespace,
-    nameRule: nameIsDnsLabel,
-    shortNames: ['ns'],
-    subresources: status,
-    defaults: d.defaultNamespaceInPlace,
-    rules: cv.validateNamespace,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'Service',
-    plural: 'services',
-    namespaced: true,
-    schema: Service,
-    nameRule: nameIsDns1035Label,
-    shortNames: ['svc'],
-    categories: all,
-    subresources: status,
-    defaults: d.defaultServiceInPlace,
-    rules: sv.validateService,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'Endpoints',
-    plural: 'endpoints',
-    namespaced: true,
-    schema: Endpoints,
-    nameRule: sub,
-    shortNames: ['ep'],
-    defaults: d.defaultEndpointsInPlace,
-    rules: sv.validateEndpoints,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'ConfigMap',
-    plural: 'configmaps',
-    namespaced: true,
-    schema: ConfigMap,
-    nameRule: sub,
-    shortNames: ['cm'],
-    rules: cv.validateConfigMap,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'Secret',
-    plural: 'secrets',
-    namespaced: true,
-    schema: Secret,
-    nameRule: sub,
-    defaults: d.defaultSecretInPlace,
-    rules: cv.validateSecret,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'Event',
-    plural: 'events',
-    namespaced: true,
-    schema: Event,
-    nameRule: sub,
-    shortNames: ['ev'],
-    rules: cv.validateEvent,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'ServiceAccount',
-    plural: 'serviceaccounts',
-    namespaced: true,
-    schema: ServiceAccount,
-    nameRule: sub,
-    shortNames: ['sa'],
-    rules: cv.validateServiceAccount,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'PersistentVolume',
-    plural: 'persistentvolumes',
-    namespaced: false,
-    schema: PersistentVolume,
-    nameRule: sub,
-    shortNames: ['pv'],
-    subresources: status,
-    defaults: d.defaultPersistentVolumeInPlace,
-    rules: cv.validatePersistentVolume,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'PersistentVolumeClaim',
-    plural: 'persistentvolumeclaims',
-    namespaced: true,
-    schema: PersistentVolumeClaim,
-    nameRule: sub,
-    shortNames: ['pvc'],
-    subresources: status,
-    defaults: d.defaultPersistentVolumeClaimInPlace,
-    rules: cv.validatePersistentVolumeClaim,
-  }),
-  defineKind({
-    group: '',
-    version: 'v1',
-    kind: 'ReplicationController',
-    plural: 'replicationcontrollers',
-    namespaced: true,
-    schema: ReplicationController,
-    nameRule: sub,
-    shortNames: ['rc'],
-    categories: all,
-    subresources: scalable,
-    defaults: w.defaultReplicationControllerInPlace,
-    rules: wv.validateReplicationController,
-  }),
+  ...coreKinds,
   defineKind({
     group: 'apps',
     version: 'v1',
