@@ -1,3 +1,4 @@
+import { isBrokenCircuitError } from 'cockatiel';
 import { ClientClosedError, GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
 import { SkiffError } from '../../sdk/errors.ts';
 
@@ -25,6 +26,7 @@ export function etcdError(error: unknown, what: string): SkiffError {
     });
   }
   if (
+    isBrokenCircuitError(error) ||
     error instanceof GRPCUnavailableError ||
     error instanceof ClientClosedError ||
     code === 14 ||

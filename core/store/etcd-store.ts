@@ -1,4 +1,12 @@
-import { Etcd3, type IKeyValue, type IRequestOp } from 'etcd3';
+import {
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IBackoff,
+  retry,
+} from 'cockatiel';
+import { Etcd3, GRPCUnavailableError, type IKeyValue, type IRequestOp } from 'etcd3';
 import { SkiffError } from '../../sdk/errors.ts';
 import { defaultCompaction, startAutoCompaction } from './auto-compaction.ts';
 import { etcdError } from './etcd-errors.ts';
@@ -36,6 +44,7 @@ export interface EtcdStoreOptions {
   onBackgroundError?: (error: unknown) => void;
 }
 
+const unreachable = (e: Error) => e instanceof GRPCUnavailableError;
 const buf = (s: string) => Buffer.from(s, 'latin1');
 const num = (s: string | number | undefined) => Number(s ?? 0);
 const toItem = (kv: IKeyValue): StoreItem => ({
@@ -66,6 +75,22 @@ export class EtcdStore implements Store {
       dialTimeout: deadlineMs,
       // A list of many objects easily exceeds gRPC's default 4 MiB response limit.
       grpcOptions: { 'grpc.max_receive_message_length': -1 },
+      // Only a member that cannot be reached is avoided and the call tried on another one. A
+      // call that timed out may have been applied: repeating it could answer AlreadyExists or
+      // Conflict to the caller's own write, so a timeout is the caller's answer.
+      faultHandling: {
+        host: () =>
+          circuitBreaker(handleWhen(unreachable), {
+            halfOpenAfter: 1000,
+            breaker: new ConsecutiveBreaker(3),
+          }),
+        global: retry(handleWhen(unreachable), { maxAttempts: hosts.length }),
+        // etcd3 declares this as a backoff but calls it as a factory, which is what it gets.
+        watchBackoff: new ExponentialBackoff({
+          initialDelay: 100,
+          maxDelay: 2000,
+        }) as unknown as IBackoff<unknown>,
+      },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + deadlineMs }),
     });
     const onError =

@@ -64,7 +64,8 @@ describe('etcd store on a three-member cluster', () => {
         } catch (e) {
           // An unacknowledged write may or may not have happened; only typed errors expected.
           if (!isSkiffError(e)) throw e;
-          refused.push(`${key}: ${e.code}`);
+          refused.push(`${e.code}: ${e.message.slice(0, 150)}`);
+          await new Promise((r) => setTimeout(r, 20));
         }
       }
     };
@@ -97,6 +98,8 @@ describe('etcd store on a three-member cluster', () => {
     }
     expect(acked.size).toBeGreaterThanOrEqual(600);
     if (refused.length > 0)
-      process.stderr.write(`writes refused around the kill: ${refused.length}\n`);
+      process.stderr.write(
+        `writes refused around the kill: ${refused.length}: ${[...new Set(refused)].slice(0, 5).join(' | ')}\n`,
+      );
   });
 });
