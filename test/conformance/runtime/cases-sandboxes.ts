@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { grpcCode } from '../../../sdk/errors.ts';
-import { grpcFailure, type SuiteContext, sandboxConfig } from './support.ts';
+import { badInputCodes, grpcFailure, type SuiteContext, sandboxConfig } from './support.ts';
 
 /** sandboxCases: version, status, and the pod sandbox lifecycle with listing filters. */
 export function sandboxCases(ctx: SuiteContext): void {
@@ -97,12 +97,35 @@ export function sandboxCases(ctx: SuiteContext): void {
       }
     });
 
-    it('answers NOT_FOUND for the status of an unknown sandbox and removes an unknown one without error', async () => {
+    it('answers NOT_FOUND for the status or stop of an unknown sandbox and removes an unknown one without error', async () => {
       const err = await grpcFailure(
         ctx.client.podSandboxStatus({ podSandboxId: 'no-such-sandbox' }),
       );
       expect(err.grpcCode).toBe(grpcCode.NOT_FOUND);
+      const stop = await grpcFailure(
+        ctx.client.stopPodSandbox({ podSandboxId: 'no-such-sandbox' }),
+      );
+      expect(stop.grpcCode).toBe(grpcCode.NOT_FOUND);
       await ctx.client.removePodSandbox({ podSandboxId: 'no-such-sandbox' });
+    });
+
+    it('refuses a sandbox config without metadata, or reusing a live name, and creates nothing', async () => {
+      const before = (await ctx.client.listPodSandbox({})).items.map((s) => s.id).sort();
+      const noMetadata = await grpcFailure(
+        ctx.client.runPodSandbox({ config: { ...sandboxConfig(ctx, 'nometa'), metadata: null } }),
+      );
+      expect(badInputCodes(ctx, grpcCode.INVALID_ARGUMENT)).toContain(noMetadata.grpcCode);
+      const config = sandboxConfig(ctx, 'twice');
+      const { podSandboxId } = await ctx.client.runPodSandbox({ config });
+      try {
+        const again = await grpcFailure(ctx.client.runPodSandbox({ config }));
+        expect(badInputCodes(ctx, grpcCode.ALREADY_EXISTS)).toContain(again.grpcCode);
+        const after = (await ctx.client.listPodSandbox({})).items.map((s) => s.id).sort();
+        expect(after).toEqual([...before, podSandboxId].sort());
+      } finally {
+        await ctx.client.stopPodSandbox({ podSandboxId });
+        await ctx.client.removePodSandbox({ podSandboxId });
+      }
     });
   });
 }

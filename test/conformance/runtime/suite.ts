@@ -14,9 +14,10 @@ import {
   type RuntimeUnderTest,
   type SuiteContext,
   type SuiteEnvironment,
+  type SuiteOptions,
 } from './support.ts';
 
-export type { RuntimeUnderTest, SuiteEnvironment } from './support.ts';
+export type { RuntimeUnderTest, SuiteEnvironment, SuiteOptions } from './support.ts';
 
 /** conformanceImage is the busybox fixture every container of the suite runs. */
 export const conformanceImage = 'skiff.local/busybox:1';
@@ -32,8 +33,9 @@ export const conformancePauseImage = 'skiff.local/pause:1';
 export function runtimeConformance(
   name: string,
   setup: (env: SuiteEnvironment) => Promise<RuntimeUnderTest>,
+  options: SuiteOptions = {},
 ): void {
-  const ctx = {} as SuiteContext;
+  const ctx = { options } as SuiteContext;
   let runtime: RuntimeUnderTest | undefined;
   let registry: Registry | undefined;
 

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { grpcCode } from '../../../sdk/errors.ts';
 import type { RuntimeClient } from '../../../sdk/runtime/client.ts';
 import type { ContainerConfig } from '../../../sdk/runtime/generated/runtime/v1/ContainerConfig.ts';
 import type { PodSandboxConfig } from '../../../sdk/runtime/generated/runtime/v1/PodSandboxConfig.ts';
@@ -31,6 +32,22 @@ export interface SuiteContext {
   /** pulled is the reference of an image in the registry and not yet in the runtime. */
   pulled: string;
   tmp: string;
+  /** options are the suite's options for this runtime. */
+  options: SuiteOptions;
+}
+
+/** SuiteOptions tune the suite for one runtime. */
+export interface SuiteOptions {
+  /**
+   * preciseErrors requires the exact code for bad input (INVALID_ARGUMENT, ALREADY_EXISTS)
+   * where the reference answers UNKNOWN. Every skiff adapter sets it.
+   */
+  preciseErrors?: boolean;
+}
+
+/** badInputCodes lists the codes accepted for malformed input: the precise one, or also UNKNOWN as the reference answers. */
+export function badInputCodes(ctx: SuiteContext, precise: number): number[] {
+  return ctx.options.preciseErrors ? [precise] : [precise, grpcCode.UNKNOWN];
 }
 
 /** conformanceNamespace marks every sandbox the suite makes. */
