@@ -25,7 +25,8 @@
  * whose revision is >= fromRevision (inclusive, as etcd's start_revision), in revision order,
  * none missed or repeated, until closed. To follow a list taken at revision R, watch from
  * R + 1. A fromRevision below the compacted revision fails with `Expired` (the API server
- * answers 410 Gone); so does a live watch that falls that far behind.
+ * answers 410 Gone); so does a live watch that falls that far behind. Watchers of one prefix
+ * may be handed the same event object: listeners must not change it.
  *
  * Compaction. `compact(R)` forgets history before R: reads and watches at revisions >= R keep
  * working, older ones get `Expired`. Stores also compact on their own (see

@@ -16,7 +16,31 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describe('etcd store when its only member dies and comes back', () => {
+describe('etcd store when its only member stalls, dies and comes back', () => {
+  it('answers Timeout within its deadline while the member is frozen, then works again', async () => {
+    const s = openStore(cluster.storeSpec, { deadlineMs: 500, compaction: { intervalMs: 0 } });
+    try {
+      await s.create('/frozen/before', 'x');
+      const member = cluster.members[0];
+      if (!member) throw new Error('the cluster has no member');
+      member.daemon.kill('SIGSTOP');
+      let code: string;
+      try {
+        code = await s.create('/frozen/during', 'x').then(
+          () => 'ok',
+          (e: unknown) => (isSkiffError(e) ? e.code : String(e)),
+        );
+      } finally {
+        member.daemon.kill('SIGCONT');
+      }
+      expect(code).toBe('Timeout');
+      await s.create('/frozen/after', 'x');
+      expect((await s.list('/frozen/')).items.map((i) => i.key)).toContain('/frozen/after');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('resumes every watch where it stopped: nothing missed, nothing repeated', async () => {
     store = openStore(cluster.storeSpec, { deadlineMs: 2000, compaction: { intervalMs: 0 } });
     const s = store;
