@@ -57,6 +57,19 @@ export interface RuntimeClient extends RuntimeClientMethods {
   close(): void;
 }
 
+// Calls that wait on purpose for a time the request gives (ExecSync's and StopContainer's
+// timeout, in seconds) get that time plus a margin, so the default deadline never cuts them.
+const requestWaitRpcs: ReadonlySet<string> = new Set(['ExecSync', 'StopContainer']);
+
+/** callBudgetMs is the deadline of a call made without an explicit timeout. */
+export function callBudgetMs(rpc: Rpc, request: unknown, defaultMs: number): number {
+  if (!requestWaitRpcs.has(rpc)) return defaultMs;
+  const seconds = Number((request as { timeout?: unknown } | undefined)?.timeout ?? 0);
+  return Number.isFinite(seconds) && seconds > 0
+    ? Math.max(defaultMs, seconds * 1000 + 10_000)
+    : defaultMs;
+}
+
 /** connectRuntime creates a client for the runtime serving at endpoint (`unix:///run/skiff/docker.sock`). */
 export function connectRuntime(
   endpoint: string,
@@ -94,7 +107,7 @@ export function connectRuntime(
     (rpc: UnaryRpc) =>
     (request: unknown, opts: RuntimeCallOptions = {}): Promise<unknown> => {
       const { client, def } = definitionOf(rpc);
-      const deadline = Date.now() + (opts.timeoutMs ?? defaultTimeout);
+      const deadline = Date.now() + (opts.timeoutMs ?? callBudgetMs(rpc, request, defaultTimeout));
       return new Promise((resolve, reject) => {
         const call = client.makeUnaryRequest(
           def.path,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { grpcCode, SkiffError } from '../errors.ts';
 import type { RuntimeAdapter, RuntimeCapabilities } from './adapter.ts';
-import { connectRuntime, type RuntimeClient } from './client.ts';
+import { callBudgetMs, connectRuntime, type RuntimeClient } from './client.ts';
 import { RuntimeCallError } from './grpc-status.ts';
 import { type RuntimeServer, serveRuntime, unixSocketPath } from './server.ts';
 
@@ -239,5 +239,15 @@ describe('serveRuntime and RuntimeClient over a unix socket', () => {
 
   it.each(['tcp://127.0.0.1:1', 'unix://relative.sock', ''])('refuses endpoint %j', (bad) => {
     expect(() => unixSocketPath(bad)).toThrow(/unix:\/\/\/absolute\/path/);
+  });
+
+  it.each([
+    ['ExecSync', { timeout: 120 }, 130_000],
+    ['ExecSync', { timeout: 0 }, 30_000],
+    ['StopContainer', { timeout: 2 }, 30_000],
+    ['StopContainer', { timeout: '600' }, 610_000],
+    ['ListContainers', { timeout: 600 }, 30_000],
+  ] as const)('a %s call with %j gets a deadline of %i ms', (rpc, request, expected) => {
+    expect(callBudgetMs(rpc, request, 30_000)).toBe(expected);
   });
 });
