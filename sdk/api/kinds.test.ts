@@ -137,3 +137,22 @@ describe('builtin kinds', () => {
     ]);
   });
 });
+
+describe('listSchema', () => {
+  it('describes a list of the kind and rejects a bad item', async () => {
+    const { Value } = await import('@sinclair/typebox/value');
+    const { listSchema } = await import('./kinds.ts');
+    const def = registry.get('v1', 'ConfigMap');
+    if (def === undefined) throw new Error('ConfigMap is not registered');
+    const schema = listSchema(def);
+    expect(
+      Value.Check(schema, {
+        apiVersion: 'v1',
+        kind: 'ConfigMapList',
+        metadata: { resourceVersion: '5' },
+        items: [{ metadata: { name: 'a' } }],
+      }),
+    ).toBe(true);
+    expect(Value.Check(schema, { items: [{ data: { a: 1 } }] })).toBe(false);
+  });
+});

@@ -1,6 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { SkiffError } from '../errors.ts';
 import type { KubeObject } from './meta.ts';
+import { ListMeta, TypeMeta } from './meta.ts';
+import { arr, obj, opt } from './schema-kit.ts';
 import { type FieldError, invalidObjectError } from './validation/field-error.ts';
 import { validateObjectMeta } from './validation/meta-validation.ts';
 import type { NameRule } from './validation/names.ts';
@@ -98,6 +100,14 @@ export function defineKind<T>(spec: KindSpec<T>): KindDefinition {
     },
   };
   return Object.freeze(def);
+}
+
+/** listSchema is the schema of a kind's list (`PodList`): apiVersion, kind, metadata, items. */
+export function listSchema(def: KindDefinition): TSchema {
+  return obj(
+    { ...TypeMeta, metadata: opt(ListMeta), items: arr(def.schema) },
+    `${def.listKind} is a list of ${def.kind} objects.`,
+  );
 }
 
 /** invalidError builds the 422 SkiffError for an object of this kind that failed validation. */

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import { LabelSelector, ObjectMeta } from '../meta.ts';
-import { arr, bool, int, obj, opt, Quantity, str, strMap } from '../schema-kit.ts';
+import { arr, bool, FreeForm, int, obj, opt, Quantity, str, strMap } from '../schema-kit.ts';
 
 const KeyToPath = obj({ key: str(), path: str(), mode: opt(int()) });
 const LocalRef = obj({ name: opt(str()) });
@@ -108,9 +108,36 @@ export const volumeSourceFields = {
   ),
 };
 
+// In-tree cloud and network volume types that skiff does not mount; accepted so that older
+// manifests decode, with their contents kept as written.
+const legacy = () => opt(strMap(FreeForm));
+const legacySources = {
+  gcePersistentDisk: legacy(),
+  awsElasticBlockStore: legacy(),
+  gitRepo: legacy(),
+  glusterfs: legacy(),
+  rbd: legacy(),
+  flexVolume: legacy(),
+  cinder: legacy(),
+  cephfs: legacy(),
+  flocker: legacy(),
+  fc: legacy(),
+  azureFile: legacy(),
+  vsphereVolume: legacy(),
+  quobyte: legacy(),
+  azureDisk: legacy(),
+  photonPersistentDisk: legacy(),
+  portworxVolume: legacy(),
+  scaleIO: legacy(),
+  storageos: legacy(),
+};
+
 /** volumeSourceNames are the source fields of a Volume, in declaration order. */
-export const volumeSourceNames = Object.keys(volumeSourceFields);
+export const volumeSourceNames = [
+  ...Object.keys(volumeSourceFields),
+  ...Object.keys(legacySources),
+];
 
 /** Volume is a named volume of a pod. */
-export const Volume = obj({ name: str(), ...volumeSourceFields });
+export const Volume = obj({ name: str(), ...volumeSourceFields, ...legacySources });
 export type Volume = Static<typeof Volume>;

@@ -117,3 +117,16 @@ describe('schemaErrors', () => {
     ).toEqual([]);
   });
 });
+
+describe('legacy volume types', () => {
+  it('decodes an in-tree cloud volume and counts it as the volume source', () => {
+    const r = decodeAgainst(Pod, {
+      spec: {
+        containers: [],
+        volumes: [{ name: 'd', gcePersistentDisk: { pdName: 'x', fsType: 'ext4' } }],
+      },
+    });
+    expect(r.unknownFields).toEqual([]);
+    expect(schemaErrors(Pod, r.value)).toEqual([]);
+  });
+});
