@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { sdkVersion } from '../../sdk/version.ts';
+import { registerImageCommand } from './commands/image.ts';
 import { registerPluginsCommand } from './commands/plugins.ts';
 import { registerRuntimeCommand } from './commands/runtime.ts';
 import { registerUpCommand } from './commands/up.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerVersionCommand(program);
   registerPluginsCommand(program);
   registerRuntimeCommand(program);
+  registerImageCommand(program);
   registerUpCommand(program);
   return program;
 }

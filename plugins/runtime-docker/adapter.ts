@@ -3,6 +3,7 @@ import { SkiffError } from '../../sdk/errors.ts';
 import type { Logger } from '../../sdk/plugin.ts';
 import type { RuntimeAdapter, RuntimeCapabilities } from '../../sdk/runtime/adapter.ts';
 import { pauseImageRef } from '../../sdk/runtime/base-images.ts';
+import { type ImageImporter, importOnlyOption } from '../../sdk/runtime/image-import.ts';
 import type { RpcRequestReceived, RpcResponse, UnaryRpc } from '../../sdk/runtime/rpcs.ts';
 import { type StreamingServer, startStreamingServer } from '../../sdk/runtime/streaming.ts';
 import * as containers from './containers.ts';
@@ -28,17 +29,19 @@ export const defaultDockerOptions: DockerRuntimeOptions = {
   network: 'skiff-pods',
   subnet: '10.244.0.0/16',
   pauseImage: pauseImageRef,
+  importOnly: false,
 };
 
 /** dockerOptions reads the adapter options from plugin config, filling in the defaults. */
 export function dockerOptions(config: Readonly<Record<string, unknown>>): DockerRuntimeOptions {
-  const pick = (key: keyof DockerRuntimeOptions) => {
+  const pick = (key: 'dockerHost' | 'network' | 'subnet' | 'pauseImage'): string => {
     const v = config[key];
     if (v === undefined || v === '') return defaultDockerOptions[key];
     if (typeof v !== 'string') throw new Error(`runtime-docker: option ${key} must be a string`);
     return v;
   };
   return {
+    importOnly: config[importOnlyOption] === true,
     dockerHost: pick('dockerHost'),
     network: pick('network'),
     subnet: pick('subnet'),
@@ -70,7 +73,7 @@ type Handler<K extends UnaryRpc> = (req: RpcRequestReceived<K>) => Promise<RpcRe
  * DockerRuntime is the runtime.v1 adapter over the Docker Engine API. It keeps no state of its
  * own: every answer is read back from Docker labels, so a restarted adapter sees everything.
  */
-export class DockerRuntime implements RuntimeAdapter {
+export class DockerRuntime implements RuntimeAdapter, ImageImporter {
   readonly runtimeName = 'skiff-docker';
   runtimeVersion = 'unknown';
   readonly capabilities = dockerCapabilities;
@@ -103,14 +106,16 @@ export class DockerRuntime implements RuntimeAdapter {
         `runtime-docker: Docker does not answer at ${options.dockerHost}: ${dockerMessage(err)}`,
       );
     }
-    await containers.resumeLogCopies(ctx, runtime.#logs);
-    runtime.#streaming = await startStreamingServer(dockerStreams(ctx));
+    if (!options.importOnly) {
+      await containers.resumeLogCopies(ctx, runtime.#logs);
+      runtime.#streaming = await startStreamingServer(dockerStreams(ctx));
+    }
     return runtime;
   }
 
   /** importImages loads an image tarball (docker save or OCI layout) and returns the names it held. */
   importImages(path: string): Promise<string[]> {
-    return images.loadArchive(this.#ctx, path);
+    return images.importArchive(this.#ctx, path);
   }
 
   status: Handler<'Status'> = async () => {

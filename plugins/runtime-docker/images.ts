@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { SkiffError } from '../../sdk/errors.ts';
 import { pauseImage } from '../../sdk/runtime/base-images.ts';
+import { checkImageArchive, dockerArchive } from '../../sdk/runtime/image-archive.ts';
 import { buildImageArchive } from '../../sdk/runtime/image-layout.ts';
 import { familiarImageRef, formatImageRef, parseImageRef } from '../../sdk/runtime/image-ref.ts';
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
@@ -69,8 +71,10 @@ export async function inspectImage(
 }
 
 /** loadArchive feeds an image tarball to `docker load` and returns the names it loaded. */
-export async function loadArchive(ctx: DockerContext, path: string): Promise<string[]> {
-  const stream = await ctx.docker.loadImage(createReadStream(path), { quiet: true });
+export async function loadArchive(ctx: DockerContext, archive: string | Buffer): Promise<string[]> {
+  const input = typeof archive === 'string' ? createReadStream(archive) : Readable.from([archive]);
+  const stream = await ctx.docker.loadImage(input, { quiet: true });
+  const path = typeof archive === 'string' ? archive : 'the archive';
   const text = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
@@ -86,6 +90,21 @@ export async function loadArchive(ctx: DockerContext, path: string): Promise<str
     if (m?.[1]) names.push(fullNames([m[1]])[0] ?? m[1]);
   }
   return names;
+}
+
+/**
+ * importArchive checks an image tarball, gives an OCI-only layout the manifest.json that
+ * `docker load` needs, and loads it; a file that is not an image archive is Invalid and
+ * changes nothing.
+ */
+export async function importArchive(ctx: DockerContext, path: string): Promise<string[]> {
+  let files: Awaited<ReturnType<typeof checkImageArchive>>['files'];
+  try {
+    files = (await checkImageArchive(path)).files;
+  } catch (err) {
+    throw new SkiffError('Invalid', err instanceof Error ? err.message : String(err));
+  }
+  return loadArchive(ctx, (await dockerArchive(files)) ?? path);
 }
 
 /** ensurePauseImage builds and loads the sandbox image when Docker does not have it. */

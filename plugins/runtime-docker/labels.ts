@@ -33,6 +33,8 @@ export interface DockerRuntimeOptions {
   subnet: string;
   /** pauseImage is the sandbox image; built from busybox-static when absent. */
   pauseImage: string;
+  /** importOnly makes an adapter that only imports images: no log copies, no streaming server. */
+  importOnly: boolean;
 }
 
 /** DockerContext is what every part of the adapter shares. */

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
-import { extract } from 'tar-stream';
+import { extract, pack } from 'tar-stream';
+import { familiarImageRef, parseImageRef } from './image-ref.ts';
 
 /** ArchiveFiles holds the regular files of a tarball by normalised path. */
 export type ArchiveFiles = Map<string, Buffer>;
@@ -104,4 +105,62 @@ export function archiveImages(files: ArchiveFiles): ArchiveImage[] {
   };
   walk(jsonFile(files, 'index.json'), []);
   return images;
+}
+
+/**
+ * dockerArchive returns a tarball `docker load` accepts: the archive itself when it has a
+ * manifest.json, else a copy with one written from its OCI index (names become RepoTags).
+ */
+export async function dockerArchive(files: ArchiveFiles): Promise<Buffer | undefined> {
+  if (files.has('manifest.json')) return undefined;
+  const images = archiveImages(files);
+  const manifest = images.map((i) => ({
+    Config: i.config,
+    RepoTags: i.names.flatMap((n) => {
+      const parsed = parseImageRef(n);
+      return 'error' in parsed || !parsed.tag ? [] : [familiarImageRef(parsed)];
+    }),
+    Layers: i.layers,
+  }));
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve, reject) => {
+    p.on('end', () => resolve());
+    p.on('error', reject);
+  });
+  const add = (name: string, data: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      p.entry({ name, mode: 0o644 }, data, (err) => (err ? reject(err) : resolve())),
+    );
+  for (const [name, data] of files) await add(name, data);
+  await add('manifest.json', Buffer.from(JSON.stringify(manifest)));
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/**
+ * checkImageArchive reads an image tarball and lists its images, or throws an error that
+ * says what is wrong with the file (not a tar, no images, a missing blob).
+ */
+export async function checkImageArchive(
+  path: string,
+): Promise<{ files: ArchiveFiles; images: ArchiveImage[] }> {
+  let files: ArchiveFiles;
+  try {
+    files = await readArchive(path);
+  } catch (err) {
+    throw new Error(
+      `${path} is not a tar archive: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const images = archiveImages(files);
+  if (images.length === 0) throw new Error(`${path} holds no image`);
+  for (const image of images) {
+    for (const blob of [image.config, ...image.layers]) {
+      if (!files.has(blob)) throw new Error(`${path} lacks ${blob}, which an image refers to`);
+    }
+  }
+  return { files, images };
 }
