@@ -1,0 +1,175 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { parse as parseYaml } from 'yaml';
+import type { KindRegistry } from '../../sdk/api/kinds.ts';
+import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
+import type { Store } from '../store/store.ts';
+import {
+  aggregatedDiscovery,
+  aggregatedDiscoveryType,
+  apiGroup,
+  legacyGroups,
+  legacyVersions,
+  versionInfo,
+  wantsAggregated,
+} from './discovery.ts';
+import { bootstrapNamespaces } from './namespaces.ts';
+import { ObjectService } from './object-service.ts';
+import { registerOpenApiRoutes } from './openapi.ts';
+import { loadPatchEngine, loadTablePrinter } from './pluggable.ts';
+import { ResourceRegistry } from './resources.ts';
+import { notFound, patchTypes, registerResourceRoutes } from './routes.ts';
+import { statusOf } from './status.ts';
+
+/** ApiServerOptions configure createApiServer. */
+export interface ApiServerOptions {
+  store: Store;
+  kinds: KindRegistry;
+  /** https serves TLS with this key and certificate (PEM); absent: plain HTTP. */
+  https?: { key: string; cert: string };
+  /** token is the bearer token required on every request but the public ones. */
+  token?: string;
+  /** bodyLimit is the largest request body in bytes (Kubernetes: 3 MiB). */
+  bodyLimit?: number;
+  /** bookmarkIntervalMs is how often watches that allow bookmarks get one. */
+  bookmarkIntervalMs?: number;
+  /** serverAddress is what legacy discovery reports (`host:port`). */
+  serverAddress?: string;
+}
+
+/** ApiServer is the fastify app plus the pieces tests and the CLI reach for. */
+export interface ApiServer {
+  app: FastifyInstance;
+  registry: ResourceRegistry;
+  objects: ObjectService;
+}
+
+const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (m === null) return false;
+  const a = Buffer.from(m[1] ?? '');
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * createApiServer builds the Kubernetes REST API over a store: discovery, version, health,
+ * OpenAPI and every registered resource. The namespaces Kubernetes always has are created.
+ * Listening is left to the caller (`app.listen`), so tests can use `app.inject` as well.
+ */
+export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const registry = new ResourceRegistry(opts.kinds);
+  const objects = new ObjectService(opts.store, registry);
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit ?? 3 * 1024 * 1024,
+    ...(opts.https === undefined ? {} : { https: opts.https }),
+    logger: false,
+  });
+  const parseJson = (body: string) => {
+    if (body === '') return undefined;
+    try {
+      return JSON.parse(body) as unknown;
+    } catch (err) {
+      throw new SkiffError(
+        'BadRequest',
+        `the body of the request is not valid JSON: ${(err as Error).message}`,
+      );
+    }
+  };
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(
+    ['application/json', ...patchTypes.filter((t) => !t.endsWith('yaml'))],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      try {
+        done(null, parseJson(body as string));
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  );
+  app.addContentTypeParser(
+    ['application/apply-patch+yaml', 'application/yaml'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      try {
+        done(null, parseYaml(body as string) as unknown);
+      } catch (err) {
+        done(
+          new SkiffError(
+            'BadRequest',
+            `the body of the request is not valid YAML: ${(err as Error).message}`,
+          ),
+        );
+      }
+    },
+  );
+  app.setErrorHandler((err, _req, reply) => {
+    let status = statusOf(err);
+    if (!isSkiffError(err)) {
+      const code = (err as { statusCode?: number }).statusCode;
+      const message = (err as Error).message;
+      if (code === 413)
+        status = statusOf(
+          new SkiffError('RequestEntityTooLarge', `the request is too large: ${message}`),
+        );
+      else if (code === 415) status = statusOf(new SkiffError('UnsupportedMediaType', message));
+      else if (code !== undefined && code >= 400 && code < 500)
+        status = statusOf(new SkiffError('BadRequest', message));
+    }
+    void reply.code(status.code).type('application/json').send(status);
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    const status = statusOf(notFound());
+    void reply.code(404).type('application/json').send(status);
+  });
+  const token = opts.token;
+  if (token !== undefined)
+    app.addHook('onRequest', async (req) => {
+      const path = req.url.split('?')[0] ?? '';
+      if (publicPaths.has(path)) return;
+      if (!tokenMatches(req.headers.authorization, token))
+        throw new SkiffError('Unauthorized', 'Unauthorized');
+    });
+
+  for (const path of ['/healthz', '/livez', '/readyz'])
+    app.get(path, async (_req, reply) => {
+      await opts.store.currentRevision();
+      return reply.type('text/plain').send('ok');
+    });
+  app.get('/version', async () => versionInfo);
+  app.get('/api', async (req, reply) => {
+    if (wantsAggregated(req.headers.accept))
+      return reply
+        .header('content-type', `${aggregatedDiscoveryType};charset=utf-8`)
+        .send(JSON.stringify(aggregatedDiscovery(registry, true)));
+    return legacyVersions(opts.serverAddress ?? req.headers.host ?? '127.0.0.1');
+  });
+  app.get('/apis', async (req, reply) => {
+    if (wantsAggregated(req.headers.accept))
+      return reply
+        .header('content-type', `${aggregatedDiscoveryType};charset=utf-8`)
+        .send(JSON.stringify(aggregatedDiscovery(registry, false)));
+    return legacyGroups(registry);
+  });
+  app.get('/apis/:group', async (req) => {
+    const { group } = req.params as { group: string };
+    const found = registry.groups().find((g) => g.group === group && group !== '');
+    if (found === undefined) throw notFound();
+    return apiGroup(found.group, found.versions);
+  });
+  registerOpenApiRoutes(app, registry);
+  const patch = await loadPatchEngine();
+  const table = await loadTablePrinter();
+  registerResourceRoutes(app, {
+    registry,
+    objects,
+    ...(patch === undefined ? {} : { patch }),
+    ...(table === undefined ? {} : { table }),
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 30_000,
+  });
+  await bootstrapNamespaces(objects, registry);
+  return { app, registry, objects };
+}

@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto';
+import { invalidError } from '../../sdk/api/kinds.ts';
+import type { KubeObject } from '../../sdk/api/meta.ts';
+import { parseFieldSelector } from '../../sdk/api/selectors/field-selector.ts';
+import { matchesLabels, parseLabelSelector } from '../../sdk/api/selectors/label-selector.ts';
+import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
+import type { Store } from '../store/store.ts';
+import { decodeBody, generatedName, specOf, type WriteContext } from './decode.ts';
+import { fieldValue, selectableFields } from './field-getters.ts';
+import {
+  decodeStored,
+  encodeStored,
+  fromStorage,
+  type Resource,
+  type ResourceRegistry,
+  storageKey,
+  storagePrefix,
+  toStorage,
+} from './resources.ts';
+import { apiError } from './status.ts';
+
+/** ListQuery holds a list's selectors and paging. */
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+/** ListPage is one page of a list in the served version. */
+export interface ListPage {
+  items: KubeObject[];
+  revision: number;
+  continue?: string;
+  remaining?: number;
+}
+
+/** DeleteRequest holds a delete's options (the DeleteOptions body and query). */
+export interface DeleteRequest {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: string;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** ObjectFilter tells whether an object matches a list or watch's selectors. */
+export type ObjectFilter = (object: KubeObject) => boolean;
+
+/** protectedNamespaces may not be deleted. */
+export const protectedNamespaces = ['default', 'kube-system', 'kube-public'];
+
+const ref = (res: Resource, name: string) => ({
+  group: res.def.group,
+  plural: res.def.plural,
+  name,
+});
+
+/** ObjectService reads and writes API objects in the store: the verbs behind every route. */
+export class ObjectService {
+  readonly #store: Store;
+  readonly #registry: ResourceRegistry;
+
+  constructor(store: Store, registry: ResourceRegistry) {
+    this.#store = store;
+    this.#registry = registry;
+  }
+
+  get store(): Store {
+    return this.#store;
+  }
+
+  /** get returns one object in the served version, or throws NotFound. */
+  async get(res: Resource, ns: string | undefined, name: string): Promise<KubeObject> {
+    const item = await this.#store.get(storageKey(res, ns, name));
+    if (item === undefined) throw apiError('NotFound', ref(res, name));
+    return fromStorage(res, decodeStored(item.value), item.modRevision);
+  }
+
+  /** filter builds the selector predicate of a list or watch; a bad selector is BadRequest. */
+  filter(res: Resource, query: ListQuery): ObjectFilter | undefined {
+    const labels = parseLabelSelector(query.labelSelector ?? '');
+    if (!labels.ok)
+      throw new SkiffError('BadRequest', `unable to parse requirement: ${labels.message}`);
+    const fields = parseFieldSelector(query.fieldSelector ?? '');
+    if (!fields.ok) throw new SkiffError('BadRequest', fields.message);
+    const known = selectableFields(res.def.kind);
+    for (const r of fields.requirements)
+      if (!known.includes(r.field))
+        throw new SkiffError('BadRequest', `field label not supported: ${r.field}`);
+    if (labels.selector.requirements.length === 0 && fields.requirements.length === 0)
+      return undefined;
+    return (o) =>
+      matchesLabels(labels.selector, o.metadata?.labels) &&
+      fields.requirements.every((r) => {
+        const actual = fieldValue(res.def.kind, o, r.field) ?? '';
+        return r.operator === '!=' ? actual !== r.value : actual === r.value;
+      });
+  }
+
+  /** list returns the objects of a resource, in one namespace or all, filtered and paged. */
+  async list(res: Resource, ns: string | undefined, query: ListQuery): Promise<ListPage> {
+    const filter = this.filter(res, query);
+    const prefix = storagePrefix(res, ns);
+    // Paging with selectors would return short pages; selected lists come whole.
+    const paged = filter === undefined && (query.limit ?? 0) > 0;
+    const page = await this.#store.list(
+      prefix,
+      paged ? { limit: query.limit, ...(query.continue ? { continue: query.continue } : {}) } : {},
+    );
+    let items = page.items.map((i) => fromStorage(res, decodeStored(i.value), i.modRevision));
+    if (filter !== undefined) items = items.filter(filter);
+    return {
+      items,
+      revision: page.revision,
+      ...(paged && page.continue !== undefined
+        ? { continue: page.continue, remaining: page.remaining }
+        : {}),
+    };
+  }
+
+  async #checkNamespace(res: Resource, ns: string | undefined, name: string): Promise<void> {
+    if (!res.def.namespaced || ns === undefined) return;
+    const nsRes = this.#registry.find('', 'v1', 'namespaces');
+    if (nsRes === undefined) return;
+    const item = await this.#store.get(storageKey(nsRes, undefined, ns));
+    if (item === undefined)
+      throw apiError('NotFound', { group: '', plural: 'namespaces', name: ns });
+    const nsObj = decodeStored(item.value);
+    if (nsObj.metadata?.deletionTimestamp !== undefined)
+      throw new SkiffError(
+        'Forbidden',
+        `${res.def.plural} ${JSON.stringify(name)} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+        { details: { name, group: res.def.group, kind: res.def.plural } },
+      );
+  }
+
+  #validate(res: Resource, object: KubeObject): KubeObject {
+    const defaulted = res.def.default(object);
+    const errors = res.def.validate(defaulted);
+    if (errors.length > 0) throw invalidError(res.def, defaulted, errors);
+    return defaulted;
+  }
+
+  #placeInNamespace(res: Resource, object: KubeObject, ns: string | undefined): void {
+    const meta = object.metadata ?? {};
+    if (!res.def.namespaced) {
+      delete meta.namespace;
+      return;
+    }
+    if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== ns)
+      throw new SkiffError(
+        'BadRequest',
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    if (ns !== undefined) meta.namespace = ns;
+  }
+
+  /** create stores a new object: name generation, defaults, validation, uid and timestamps. */
+  async create(
+    res: Resource,
+    ns: string | undefined,
+    body: unknown,
+    ctx: WriteContext,
+  ): Promise<KubeObject> {
+    const object = decodeBody(res, body, ctx);
+    const meta = object.metadata ?? {};
+    this.#placeInNamespace(res, object, ns);
+    if ((meta.name === undefined || meta.name === '') && meta.generateName)
+      meta.name = generatedName(meta.generateName);
+    for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'selfLink'] as const)
+      delete meta[k];
+    delete meta.deletionGracePeriodSeconds;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    meta.generation = 1;
+    object.metadata = meta;
+    if (res.def.subresources.includes('status')) {
+      if (res.def.kind === 'Pod') object.status = { phase: 'Pending' };
+      else if (res.def.kind === 'Namespace') object.status = { phase: 'Active' };
+      else if (object.status !== undefined) object.status = {};
+    }
+    const valid = this.#validate(res, object);
+    const name = valid.metadata?.name ?? '';
+    await this.#checkNamespace(res, ns, name);
+    const key = storageKey(res, ns, name);
+    if (ctx.dryRun) {
+      if ((await this.#store.get(key)) !== undefined)
+        throw apiError('AlreadyExists', ref(res, name));
+      return fromStorage(res, toStorage(res, valid), await this.#store.currentRevision());
+    }
+    try {
+      const rev = await this.#store.create(key, encodeStored(toStorage(res, valid)));
+      return fromStorage(res, toStorage(res, valid), rev);
+    } catch (err) {
+      if (isSkiffError(err, 'AlreadyExists')) throw apiError('AlreadyExists', ref(res, name));
+      throw err;
+    }
+  }
+
+  /**
+   * update replaces an object (or only its status, for the status subresource). A stale
+   * resourceVersion is a Conflict; generation grows when anything but metadata and status
+   * changes; an object being deleted whose last finalizer goes is removed.
+   */
+  async update(
+    res: Resource,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    ctx: WriteContext,
+    subresource?: 'status',
+  ): Promise<KubeObject> {
+    const incoming = decodeBody(res, body, ctx);
+    const key = storageKey(res, ns, name);
+    const item = await this.#store.get(key);
+    if (item === undefined) throw apiError('NotFound', ref(res, name));
+    const current = fromStorage(res, decodeStored(item.value), item.modRevision);
+    const meta = incoming.metadata ?? {};
+    if (meta.name !== undefined && meta.name !== name)
+      throw new SkiffError(
+        'BadRequest',
+        `the name of the object (${meta.name}) does not match the name on the URL (${name})`,
+      );
+    this.#placeInNamespace(res, incoming, ns);
+    if (
+      meta.resourceVersion !== undefined &&
+      meta.resourceVersion !== '' &&
+      meta.resourceVersion !== String(item.modRevision)
+    )
+      throw apiError('Conflict', ref(res, name));
+    let next: KubeObject;
+    const cm = current.metadata ?? {};
+    if (subresource === 'status') {
+      next = { ...current, status: incoming.status };
+    } else {
+      next = incoming;
+      next.metadata = {
+        ...meta,
+        name,
+        uid: cm.uid,
+        creationTimestamp: cm.creationTimestamp,
+        generation: cm.generation ?? 1,
+        ...(cm.deletionTimestamp === undefined
+          ? {}
+          : {
+              deletionTimestamp: cm.deletionTimestamp,
+              deletionGracePeriodSeconds: cm.deletionGracePeriodSeconds,
+            }),
+      };
+      if (res.def.subresources.includes('status')) {
+        if (current.status === undefined) delete next.status;
+        else next.status = current.status;
+      }
+      if (specOf(next) !== specOf(current))
+        (next.metadata ?? {}).generation = (cm.generation ?? 1) + 1;
+    }
+    const valid = this.#validate(res, next);
+    if (ctx.dryRun) return { ...valid };
+    const vm = valid.metadata ?? {};
+    try {
+      if (vm.deletionTimestamp !== undefined && (vm.finalizers ?? []).length === 0) {
+        await this.#store.delete(key, { expectedModRevision: item.modRevision });
+        return valid;
+      }
+      const rev = await this.#store.update(key, encodeStored(toStorage(res, valid)), {
+        expectedModRevision: item.modRevision,
+      });
+      return fromStorage(res, toStorage(res, valid), rev);
+    } catch (err) {
+      if (isSkiffError(err, 'Conflict')) throw apiError('Conflict', ref(res, name));
+      if (isSkiffError(err, 'NotFound')) throw apiError('NotFound', ref(res, name));
+      throw err;
+    }
+  }
+
+  /**
+   * delete removes an object, or marks it for deletion (deletionTimestamp) when finalizers or a
+   * bound pod's grace period must run first. Returns the object and whether it is gone.
+   */
+  async delete(
+    res: Resource,
+    ns: string | undefined,
+    name: string,
+    opts: DeleteRequest,
+    dryRun = false,
+  ): Promise<{ object: KubeObject; gone: boolean }> {
+    const policy = opts.propagationPolicy;
+    if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy))
+      throw new SkiffError(
+        'BadRequest',
+        `propagationPolicy must be one of "Orphan", "Background" or "Foreground", got ${JSON.stringify(policy)}`,
+      );
+    if (res.def.kind === 'Namespace' && protectedNamespaces.includes(name))
+      throw new SkiffError(
+        'Forbidden',
+        `namespaces ${JSON.stringify(name)} is forbidden: this namespace may not be deleted`,
+        { details: { name, kind: 'namespaces' } },
+      );
+    const key = storageKey(res, ns, name);
+    const item = await this.#store.get(key);
+    if (item === undefined) throw apiError('NotFound', ref(res, name));
+    const object = fromStorage(res, decodeStored(item.value), item.modRevision);
+    const meta = object.metadata ?? {};
+    const pre = opts.preconditions;
+    if (
+      (pre?.uid !== undefined && pre.uid !== meta.uid) ||
+      (pre?.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion)
+    )
+      throw apiError('Conflict', ref(res, name));
+    const spec = object.spec as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    const grace =
+      res.def.kind === 'Pod' && spec?.nodeName
+        ? (opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30)
+        : 0;
+    if ((meta.finalizers ?? []).length > 0 || grace > 0) {
+      if (meta.deletionTimestamp !== undefined || dryRun) return { object, gone: false };
+      meta.deletionTimestamp = new Date(Date.now() + grace * 1000)
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      meta.deletionGracePeriodSeconds = grace;
+      const rev = await this.#store.update(key, encodeStored(toStorage(res, object)), {
+        expectedModRevision: item.modRevision,
+      });
+      return { object: fromStorage(res, toStorage(res, object), rev), gone: false };
+    }
+    if (dryRun) return { object, gone: true };
+    if (res.def.kind === 'Namespace') await this.#emptyNamespace(name);
+    try {
+      await this.#store.delete(key, { expectedModRevision: item.modRevision });
+    } catch (err) {
+      if (isSkiffError(err, 'Conflict')) throw apiError('Conflict', ref(res, name));
+      if (isSkiffError(err, 'NotFound')) throw apiError('NotFound', ref(res, name));
+      throw err;
+    }
+    return { object, gone: true };
+  }
+
+  // Without a namespace controller yet, deleting a namespace removes its contents at once.
+  async #emptyNamespace(ns: string): Promise<void> {
+    const seen = new Set<string>();
+    for (const res of this.#registry.all()) {
+      if (!res.storage.namespaced) continue;
+      const prefix = storagePrefix(res, ns);
+      if (seen.has(prefix)) continue;
+      seen.add(prefix);
+      const page = await this.#store.list(prefix);
+      for (const item of page.items) {
+        try {
+          await this.#store.delete(item.key);
+        } catch (err) {
+          if (!isSkiffError(err, 'NotFound')) throw err;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { KindDefinition } from '../../sdk/api/kinds.ts';
+import type { KubeObject } from '../../sdk/api/meta.ts';
+
+/**
+ * The patch engine (core/server/patch/) and the Table printers (core/server/table/) are
+ * separate modules. They are looked up at start-up so the server runs before either exists:
+ * without the patch engine a PATCH is answered 415, without the printers a Table has the
+ * columns every kind has (Name, Age).
+ */
+
+/** PatchFn applies a patch body of a content type to the current object. */
+export type PatchFn = (
+  contentType: string,
+  current: KubeObject | undefined,
+  patch: unknown,
+  ctx: Record<string, unknown>,
+) => unknown;
+
+/** TableFn builds a Kubernetes Table for a kind's objects. */
+export type TableFn = (
+  def: KindDefinition,
+  objects: KubeObject[],
+  opts: Record<string, unknown>,
+) => unknown;
+
+async function optionalExport<T>(path: string, name: string): Promise<T | undefined> {
+  try {
+    const mod = (await import(new URL(path, import.meta.url).href)) as Record<string, unknown>;
+    return typeof mod[name] === 'function' ? (mod[name] as T) : undefined;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+/** loadPatchEngine returns the patch module's applyPatch, when that module is present. */
+export const loadPatchEngine = () => optionalExport<PatchFn>('./patch/index.ts', 'applyPatch');
+
+/** loadTablePrinter returns the table module's toTable, when that module is present. */
+export const loadTablePrinter = () => optionalExport<TableFn>('./table/index.ts', 'toTable');
+
+/** humanAge prints an age the way kubectl's tables do (`45s`, `3m20s`, `5h`, `12d`). */
+export function humanAge(fromIso: string | undefined, now = Date.now()): string {
+  if (fromIso === undefined) return '<unknown>';
+  const s = Math.floor((now - Date.parse(fromIso)) / 1000);
+  if (s < -1) return '<invalid>';
+  if (s < 0) return '0s';
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (h < 24 * 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (d < 365 * 2) return `${d}d`;
+  const y = Math.floor(d / 365);
+  if (y < 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
+  return `${y}y`;
+}
+
+/** nameAgeTable is the Table every kind can be shown as: Name and Age. */
+export function nameAgeTable(objects: KubeObject[], resourceVersion?: string) {
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: resourceVersion === undefined ? {} : { resourceVersion },
+    columnDefinitions: [
+      {
+        name: 'Name',
+        type: 'string',
+        format: 'name',
+        description: 'Name must be unique within a namespace.',
+        priority: 0,
+      },
+      {
+        name: 'Age',
+        type: 'string',
+        format: '',
+        description: 'Time since the object was created.',
+        priority: 0,
+      },
+    ],
+    rows: objects.map((o) => ({
+      cells: [o.metadata?.name ?? '', humanAge(o.metadata?.creationTimestamp)],
+      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+    })),
+  };
+}
