@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { SkiffError } from '../../sdk/errors.ts';
 import { defaultCompaction, startAutoCompaction } from './auto-compaction.ts';
+import { GroupCommit, type WriteOutcome } from './group-commit.ts';
 import {
   checkKey,
   checkLimit,
@@ -42,18 +43,6 @@ export interface SqliteStoreOptions {
   onBackgroundError?: (error: unknown) => void;
 }
 
-/** A queued write: run inside the batch's transaction, settled after its COMMIT. */
-interface PendingWrite {
-  run(rev: number): WriteOutcome;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
-/** WriteOutcome is a write's result: a value (and maybe an event), or an expected refusal. */
-type WriteOutcome =
-  | { ok: true; result: unknown; event?: StoreEvent; usesRevision: boolean }
-  | { ok: false; error: SkiffError };
-
 const empty = Buffer.alloc(0);
 const asBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -76,13 +65,10 @@ export class SqliteStore implements Store {
   private readonly hub = new WatchHub();
   private revision: number;
   private compacted: number;
-  private pending: PendingWrite[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly writes: GroupCommit;
   private closed = false;
-  private readonly maxBatch: number;
   private readonly stopCompaction: () => void;
   private readonly sweeper: NodeJS.Timeout;
-  private commits = 0;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path, { timeout: options.lockWaitMs ?? 2000 });
@@ -105,7 +91,18 @@ export class SqliteStore implements Store {
     }
     this.revision = this.st.meta.get('revision')?.value ?? 1;
     this.compacted = this.st.meta.get('compacted')?.value ?? 0;
-    this.maxBatch = options.maxBatch ?? 1000;
+    this.writes = new GroupCommit(this.db, options.maxBatch ?? 1000, {
+      revision: () => this.revision,
+      persist: (rev) => this.st.setMeta.run(rev, 'revision'),
+      committed: (rev, events) => {
+        this.revision = rev;
+        this.hub.publish(events);
+      },
+      // Compaction may have moved the compacted revision inside the undone batch.
+      rolledBack: () => {
+        this.compacted = this.st.meta.get('compacted')?.value ?? this.compacted;
+      },
+    });
     const onError =
       options.onBackgroundError ??
       ((e: unknown) => process.stderr.write(`skiff store: ${String(e)}\n`));
@@ -274,7 +271,7 @@ export class SqliteStore implements Store {
 
   /** commitCount is how many transactions have committed writes since the store opened. */
   get commitCount(): number {
-    return this.commits;
+    return this.writes.commits;
   }
 
   async currentRevision(): Promise<number> {
@@ -287,7 +284,7 @@ export class SqliteStore implements Store {
     this.closed = true;
     this.stopCompaction();
     clearInterval(this.sweeper);
-    while (this.flushing) await this.flushing;
+    await this.writes.drain();
     this.hub.fail(new SkiffError('ServiceUnavailable', 'the store is closed'));
     this.db.close();
   }
@@ -342,54 +339,7 @@ export class SqliteStore implements Store {
     if (this.closed) {
       return Promise.reject(new SkiffError('ServiceUnavailable', 'the store is closed'));
     }
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.flushing) this.flushing = this.flushSoon();
-    });
-  }
-
-  // Writes that arrive in the same turn of the event loop share one transaction.
-  private async flushSoon(): Promise<void> {
-    while (this.pending.length > 0) {
-      await new Promise<void>((r) => setImmediate(r));
-      const batch = this.pending.splice(0, this.maxBatch);
-      this.commit(batch);
-    }
-    this.flushing = undefined;
-  }
-
-  private commit(batch: PendingWrite[]): void {
-    const before = this.revision;
-    const outcomes: WriteOutcome[] = [];
-    const events: StoreEvent[] = [];
-    try {
-      this.db.transaction(() => {
-        let rev = this.revision;
-        for (const w of batch) {
-          const outcome = w.run(rev + 1);
-          outcomes.push(outcome);
-          if (outcome.ok && outcome.usesRevision) rev++;
-          if (outcome.ok && outcome.event) events.push(outcome.event);
-        }
-        if (rev !== this.revision) this.st.setMeta.run(rev, 'revision');
-        this.revision = rev;
-      })();
-    } catch (error) {
-      // A fault (disk full, I/O error) rolls the whole batch back: nothing was acknowledged.
-      this.revision = before;
-      const fault = new SkiffError('InternalError', `store write failed: ${String(error)}`, {
-        cause: error,
-      });
-      for (const w of batch) w.reject(fault);
-      return;
-    }
-    this.commits++;
-    this.hub.publish(events);
-    batch.forEach((w, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) w.resolve(outcome.result);
-      else w.reject(outcome?.error);
-    });
+    return this.writes.enqueue<T>(run);
   }
 }
 
