@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -227,6 +227,23 @@ describe('serveRuntime and RuntimeClient over a unix socket', () => {
       );
     }
     expect(answer).toBe('skiff-test');
+  });
+
+  it('refuses a socket another server answers on, and replaces a stale one', async () => {
+    server = await serveRuntime(testAdapter(), { listen: endpoint });
+    await expect(serveRuntime(testAdapter(), { listen: endpoint })).rejects.toThrow(
+      /already serves/,
+    );
+    client = connectRuntime(endpoint);
+    expect((await client.version({})).runtimeName).toBe('skiff-test');
+    client.close();
+    client = undefined;
+    // A leftover file nobody listens on, as a crashed runtime leaves its socket.
+    const stale = join(dir, 'stale.sock');
+    writeFileSync(stale, '');
+    const second = await serveRuntime(testAdapter(), { listen: `unix://${stale}` });
+    expect(statSync(stale).isSocket()).toBe(true);
+    await second.close();
   });
 
   it('close() stops serving, removes the socket and closes the adapter', async () => {

@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { grpcCode } from '../errors.ts';
+import { grpcCode, SkiffError } from '../errors.ts';
 import type { Logger } from '../plugin.ts';
 import {
   capabilitiesInfoKey,
@@ -42,6 +43,17 @@ export function unixSocketPath(endpoint: string): string {
     throw new Error(`endpoint ${JSON.stringify(endpoint)} is not unix:///absolute/path`);
   }
   return path;
+}
+
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 type AnyHandler = (request: unknown, call: RuntimeCall) => Promise<unknown>;
@@ -173,8 +185,13 @@ export async function serveRuntime(
 ): Promise<RuntimeServer> {
   const socketPath = unixSocketPath(options.listen);
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
-  // A socket left by a process that died would make bind fail.
-  rmSync(socketPath, { force: true });
+  if (existsSync(socketPath)) {
+    if (await socketAnswers(socketPath)) {
+      throw new SkiffError('AlreadyExists', `another process already serves ${socketPath}`);
+    }
+    // A socket left by a process that died would make bind fail.
+    rmSync(socketPath, { force: true });
+  }
   const proto = loadRuntimeProto().runtime.v1;
   const server = new grpc.Server();
   server.addService(
