@@ -114,3 +114,29 @@ export function isImplemented(adapter: RuntimeAdapter, rpc: Rpc): boolean {
   const name = (rpc.charAt(0).toLowerCase() + rpc.slice(1)) as keyof RuntimeAdapterMethods;
   return typeof adapter[name] === 'function';
 }
+
+const capabilityMethods: Record<Exclude<keyof RuntimeCapabilities, 'isolation'>, Rpc[]> = {
+  exec: ['ExecSync'],
+  streamingExec: ['Exec'],
+  attach: ['Attach'],
+  portForward: ['PortForward'],
+  stats: ['ContainerStats', 'ListContainerStats'],
+  events: ['GetContainerEvents'],
+};
+
+/** capabilityProblems lists the capabilities an adapter declares without the methods behind them. */
+export function capabilityProblems(adapter: RuntimeAdapter): string[] {
+  const problems: string[] = [];
+  for (const [capability, rpcs] of Object.entries(capabilityMethods)) {
+    if (!adapter.capabilities[capability as keyof typeof capabilityMethods]) continue;
+    for (const rpc of rpcs.filter((r) => !isImplemented(adapter, r))) {
+      problems.push(`declares ${capability} but does not implement ${rpc}`);
+    }
+  }
+  if (!['container', 'vm'].includes(adapter.capabilities.isolation)) {
+    problems.push(
+      `isolation ${JSON.stringify(adapter.capabilities.isolation)} is neither container nor vm`,
+    );
+  }
+  return problems;
+}

@@ -246,6 +246,17 @@ describe('serveRuntime and RuntimeClient over a unix socket', () => {
     await second.close();
   });
 
+  it('refuses to serve an adapter whose capabilities promise methods it lacks', async () => {
+    const adapter = testAdapter();
+    const liar = Object.assign(adapter, {
+      capabilities: { ...capabilities, exec: true, events: true },
+    });
+    await expect(serveRuntime(liar, { listen: endpoint })).rejects.toThrow(
+      /declares exec but does not implement ExecSync; declares events but does not implement GetContainerEvents/,
+    );
+    expect(() => statSync(unixSocketPath(endpoint))).toThrow();
+  });
+
   it('close() stops serving, removes the socket and closes the adapter', async () => {
     const adapter = testAdapter();
     const s = await serveRuntime(adapter, { listen: endpoint, graceMs: 500 });

@@ -6,6 +6,7 @@ import { grpcCode, SkiffError } from '../errors.ts';
 import type { Logger } from '../plugin.ts';
 import {
   capabilitiesInfoKey,
+  capabilityProblems,
   type RuntimeAdapter,
   type RuntimeAdapterMethods,
   type RuntimeCall,
@@ -184,6 +185,13 @@ export async function serveRuntime(
   options: ServeRuntimeOptions,
 ): Promise<RuntimeServer> {
   const socketPath = unixSocketPath(options.listen);
+  const problems = capabilityProblems(adapter);
+  if (problems.length > 0) {
+    throw new SkiffError(
+      'PluginInvalid',
+      `runtime ${adapter.runtimeName} ${problems.join('; ')}: declare only what it implements`,
+    );
+  }
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
   if (existsSync(socketPath)) {
     if (await socketAnswers(socketPath)) {
