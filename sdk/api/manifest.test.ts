@@ -50,6 +50,24 @@ items:
     expect(list.map((o) => o.object.metadata?.name)).toEqual(['q']);
   });
 
+  it('reads YAML as kubectl does: 0644 is octal, timestamps stay strings', () => {
+    const [obj] = ok(`apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  creationTimestamp: 2024-01-02T03:04:05Z
+  annotations: {at: 10:30}
+spec:
+  volumes:
+    - name: v
+      secret: {secretName: s, defaultMode: 0644}
+`);
+    expect(obj?.object.metadata?.creationTimestamp).toBe('2024-01-02T03:04:05Z');
+    expect(obj?.object.metadata?.annotations).toEqual({ at: '10:30' });
+    const spec = obj?.object.spec as { volumes: { secret: { defaultMode: number } }[] } | undefined;
+    expect(spec?.volumes[0]?.secret.defaultMode).toBe(420);
+  });
+
   it('returns nothing for an empty input', () => {
     expect(ok('')).toEqual([]);
     expect(ok('---\n---\n')).toEqual([]);

@@ -48,6 +48,14 @@ export function parseManifest(text: string): ManifestResult {
     lineCounter: lines,
     prettyErrors: false,
     uniqueKeys: true,
+    // YAML 1.1, as kubectl reads it: `defaultMode: 0644` is octal. Timestamps and base-60
+    // numbers (`10:30`) stay strings, as they do for kubectl.
+    version: '1.1',
+    customTags: (tags) =>
+      tags.filter(
+        (t) =>
+          typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'),
+      ),
   });
   const list = Array.isArray(docs) ? docs : [docs];
   const objects: ManifestObject[] = [];

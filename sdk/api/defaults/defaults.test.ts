@@ -176,7 +176,8 @@ describe('defaults', () => {
         'spec.concurrencyPolicy': 'Allow',
         'spec.successfulJobsHistoryLimit': 3,
         'spec.failedJobsHistoryLimit': 1,
-        'spec.jobTemplate.spec.backoffLimit': 6,
+        'spec.jobTemplate.spec.backoffLimit': undefined,
+        'spec.jobTemplate.spec.template.spec.dnsPolicy': 'ClusterFirst',
       },
     ],
     [
@@ -248,6 +249,25 @@ describe('defaults', () => {
       provisioner: 'x.io/p',
     });
     expect(out).toMatchObject(expected);
+  });
+
+  it('folds Secret stringData into base64 data, stringData winning', () => {
+    const input = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { a: 'YQ==', b: 'b2xk' },
+      stringData: { b: 'value' },
+    };
+    const out = def('v1', 'Secret').default(input);
+    expect(out).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      type: 'Opaque',
+      data: { a: 'YQ==', b: 'dmFsdWU=' },
+    });
+    expect(input.stringData).toEqual({ b: 'value' });
   });
 
   it('gives extensions/v1beta1 ingress paths pathType ImplementationSpecific', () => {

@@ -42,9 +42,17 @@ export function defaultNamespaceInPlace(ns: Namespace): void {
   ns.status.phase ??= 'Active';
 }
 
-/** defaultSecretInPlace gives a secret type Opaque. */
+/** defaultSecretInPlace gives a secret type Opaque and folds stringData into data. */
 export function defaultSecretInPlace(secret: Secret): void {
   secret.type ??= 'Opaque';
+  // stringData is write-only: it is merged into data (winning over it) and never stored.
+  if (secret.stringData !== undefined) {
+    const data = { ...(secret.data ?? {}) };
+    for (const [key, value] of Object.entries(secret.stringData))
+      data[key] = Buffer.from(value, 'utf8').toString('base64');
+    secret.data = data;
+    delete secret.stringData;
+  }
 }
 
 /** defaultPersistentVolumeInPlace applies v1 PersistentVolume defaults. */

@@ -110,7 +110,8 @@ export function defaultCronJobInPlace(cj: CronJob): void {
   spec.suspend ??= false;
   spec.successfulJobsHistoryLimit ??= 3;
   spec.failedJobsHistoryLimit ??= 1;
-  defaultJobSpecInPlace(spec.jobTemplate?.spec);
+  // Kubernetes defaults only the pod template inside a job template, not the job spec itself.
+  defaultPodTemplateInPlace(spec.jobTemplate?.spec?.template);
 }
 
 /** defaultHpaInPlace applies autoscaling/v2 defaults: one replica minimum, 80% CPU target. */

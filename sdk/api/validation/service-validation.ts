@@ -11,7 +11,13 @@ import {
   required,
 } from './field-error.ts';
 import { validateLabels } from './meta-validation.ts';
-import { isDnsLabel, isDnsSubdomain, isIanaSvcName, isQualifiedName } from './names.ts';
+import {
+  isDns1035Label,
+  isDnsLabel,
+  isDnsSubdomain,
+  isIanaSvcName,
+  isQualifiedName,
+} from './names.ts';
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -165,7 +171,7 @@ function validateBackend(b: IngressBackend, path: string): FieldError[] {
     out.push(invalid(path, '', 'resource or service backend is required'));
   if (b.service !== undefined) {
     const sp = fieldPath(path, 'service');
-    for (const m of isDnsLabel(b.service.name))
+    for (const m of isDns1035Label(b.service.name))
       out.push(invalid(fieldPath(sp, 'name'), b.service.name, m));
     const port = b.service.port;
     const hasName = (port?.name ?? '') !== '';
