@@ -66,6 +66,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     bodyLimit: opts.bodyLimit ?? 3 * 1024 * 1024,
     ...(opts.https === undefined ? {} : { https: opts.https }),
     logger: false,
+    // Watches stay open until the client leaves; closing the server must not wait for them.
+    forceCloseConnections: true,
   });
   const parseJson = (body: string) => {
     if (body === '') return undefined;

@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { builtinKindRegistry } from '../../../sdk/api/builtin-kinds.ts';
+import { SkiffError } from '../../../sdk/errors.ts';
+import { createApiServer } from '../../server/app.ts';
+import { ensurePki, writeAdminKubeconfig } from '../../server/pki.ts';
+import { openStore } from '../../store/open-store.ts';
+
+/** ServerCommandOptions are the flags of `skiff server`. */
+export interface ServerCommandOptions {
+  dataDir: string;
+  port: string;
+  store?: string;
+  listenHost: string;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new SkiffError(
+      'BadRequest',
+      `--port ${JSON.stringify(value)}: use a port number from 0 to 65535`,
+    );
+  return port;
+}
+
+/**
+ * runServer starts the API server over HTTPS: the CA, serving certificate and admin token are
+ * created under the data dir on first start, the admin kubeconfig is written for the port it
+ * listens on, and SIGINT/SIGTERM close it cleanly.
+ */
+export async function runServer(opts: ServerCommandOptions): Promise<void> {
+  const port = parsePort(opts.port);
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const store = openStore(opts.store ?? `sqlite:${join(dataDir, 'state.db')}`);
+  const host = opts.listenHost;
+  const pki = await ensurePki(dataDir, host === '0.0.0.0' || host === '::' ? [] : [host]);
+  const server = await createApiServer({
+    store,
+    kinds: builtinKindRegistry(),
+    https: { key: pki.serverKey, cert: pki.serverCert },
+    token: pki.adminToken,
+  });
+  await server.app.listen({ host, port });
+  const address = server.app.server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound}`;
+  const kubeconfig = writeAdminKubeconfig(dataDir, url, pki);
+  process.stdout.write(`skiff server listening on ${url}\nadmin kubeconfig: ${kubeconfig}\n`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.app.close();
+  await store.close();
+}
+
+/** registerServerCommand adds `skiff server`: the Kubernetes API over HTTPS, for kubectl. */
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('serve the Kubernetes API over HTTPS and write an admin kubeconfig for kubectl')
+    .option(
+      '--data-dir <dir>',
+      'where the store, certificates and admin kubeconfig live',
+      join(homedir(), '.skiff'),
+    )
+    .option('--port <port>', 'the HTTPS port (0 picks a free one)', '6443')
+    .option(
+      '--store <spec>',
+      'sqlite:/path/file.db or etcd:http://host:2379[,...] (default: sqlite in the data dir)',
+    )
+    .option('--listen-host <host>', 'the address to listen on', '127.0.0.1')
+    .action(async (opts: ServerCommandOptions) => {
+      await runServer(opts);
+    });
+}
