@@ -272,17 +272,20 @@ export function storeConformance(name: string, factory: StoreFactory): void {
     it('refuses keys and values it cannot hold with a typed error, writing nothing', async () => {
       const p = fresh();
       const rev = await store.currentRevision();
-      const cases: [Promise<unknown>, ErrorCode][] = [
-        [store.create('no-slash', 'x'), 'BadRequest'],
-        [store.create(`${p}with space`, 'x'), 'BadRequest'],
-        [store.create(`${p}${'k'.repeat(2000)}`, 'x'), 'BadRequest'],
-        [store.create(`${p}big`, 'x'.repeat(1_600_000)), 'RequestEntityTooLarge'],
-        [store.create(`${p}ttl`, 'x', { ttlSeconds: -1 }), 'BadRequest'],
-        [store.update(`${p}a`, 'x', { expectedModRevision: 0 }), 'BadRequest'],
-        [store.list(p, { limit: -1 }), 'BadRequest'],
-        [store.watch('bad prefix', 1, { onEvent() {}, onError() {} }), 'BadRequest'],
+      // Each call starts only when its turn comes, so no refusal goes unobserved.
+      const cases: [() => Promise<unknown>, ErrorCode][] = [
+        [() => store.create('no-slash', 'x'), 'BadRequest'],
+        [() => store.create(`${p}with space`, 'x'), 'BadRequest'],
+        [() => store.create(`${p}${'k'.repeat(2000)}`, 'x'), 'BadRequest'],
+        [() => store.create(`${p}big`, 'x'.repeat(1_600_000)), 'RequestEntityTooLarge'],
+        [() => store.create(`${p}ttl`, 'x', { ttlSeconds: -1 }), 'BadRequest'],
+        [() => store.update(`${p}a`, 'x', { expectedModRevision: 0 }), 'BadRequest'],
+        [() => store.list(p, { limit: -1 }), 'BadRequest'],
+        [() => store.watch('bad prefix', 1, { onEvent() {}, onError() {} }), 'BadRequest'],
+        [() => store.list(p, { revision: rev + 1000 }), 'BadRequest'],
+        [() => store.compact(rev + 1000), 'BadRequest'],
       ];
-      for (const [p2, want] of cases) expect(await codeOf(p2)).toBe(want);
+      for (const [call, want] of cases) expect(await codeOf(call())).toBe(want);
       expect(await store.count(p)).toBe(0);
       expect(await store.currentRevision()).toBe(rev);
     });
