@@ -202,6 +202,8 @@ function validateSpread(spec: PodSpec, path: string, out: FieldError[]): void {
 /** PodSpecRules narrow what a pod spec may say in a given place (a Job allows no Always). */
 export interface PodSpecRules {
   readonly restartPolicies?: readonly string[];
+  /** extraVolumes are names mounts may use besides spec.volumes (StatefulSet claim templates). */
+  readonly extraVolumes?: readonly string[];
 }
 
 /** validatePodSpec checks a pod spec, reporting every bad field under `path`. */
@@ -213,6 +215,7 @@ export function validatePodSpec(
   if (spec === undefined) return [required(path)];
   const out: FieldError[] = [];
   const volumes = validateVolumes(spec, path, out);
+  for (const name of rules.extraVolumes ?? []) volumes.add(name);
   const containers = spec.containers ?? [];
   if (containers.length === 0) out.push(required(fieldPath(path, 'containers')));
   const seen = new Set<string>();

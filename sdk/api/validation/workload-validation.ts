@@ -134,7 +134,13 @@ export function validateStatefulSet(sts: StatefulSet): FieldError[] {
   const spec = sts.spec;
   if (spec === undefined) return [required('spec')];
   const out = validateSelectorMatchesTemplate(spec.selector, spec.template, 'spec');
-  out.push(...validatePodTemplate(spec.template, 'spec.template', { restartPolicies: always }));
+  const claims = (spec.volumeClaimTemplates ?? []).map((c) => c.metadata?.name ?? '');
+  out.push(
+    ...validatePodTemplate(spec.template, 'spec.template', {
+      restartPolicies: always,
+      extraVolumes: claims,
+    }),
+  );
   out.push(...nonNegative('spec.replicas', spec.replicas));
   out.push(
     ...oneOf('spec.podManagementPolicy', spec.podManagementPolicy, ['OrderedReady', 'Parallel']),
