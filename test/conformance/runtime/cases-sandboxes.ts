@@ -22,6 +22,42 @@ export function sandboxCases(ctx: SuiteContext): void {
     });
   });
 
+  describe('capabilities', () => {
+    it('are declared by skiff adapters (not by the reference), and what is not declared answers UNIMPLEMENTED', async () => {
+      const caps = await ctx.client.capabilities();
+      if (!ctx.options.skiffAdapter) {
+        expect(caps).toBeUndefined();
+        return;
+      }
+      expect(caps).toBeDefined();
+      expect(['container', 'vm']).toContain(caps?.isolation);
+      const probes: [boolean | undefined, () => Promise<unknown>][] = [
+        [
+          caps?.exec,
+          () => ctx.client.execSync({ containerId: 'no-such-container', cmd: ['true'] }),
+        ],
+        [
+          caps?.streamingExec,
+          () => ctx.client.exec({ containerId: 'no-such-container', cmd: ['true'], stdout: true }),
+        ],
+        [caps?.attach, () => ctx.client.attach({ containerId: 'no-such-container', stdout: true })],
+        [
+          caps?.portForward,
+          () => ctx.client.portForward({ podSandboxId: 'no-such-sandbox', port: [80] }),
+        ],
+        [caps?.stats, () => ctx.client.containerStats({ containerId: 'no-such-container' })],
+      ];
+      for (const [declared, call] of probes) {
+        const code = await call().then(
+          () => grpcCode.OK,
+          (err: { grpcCode?: number }) => err.grpcCode,
+        );
+        if (declared) expect(code).not.toBe(grpcCode.UNIMPLEMENTED);
+        else expect(code).toBe(grpcCode.UNIMPLEMENTED);
+      }
+    });
+  });
+
   describe('pod sandboxes', () => {
     it('runs, reports, lists, stops and removes a sandbox, each stop and remove idempotent', async () => {
       const config = sandboxConfig(ctx, 'lifecycle');

@@ -39,15 +39,16 @@ export interface SuiteContext {
 /** SuiteOptions tune the suite for one runtime. */
 export interface SuiteOptions {
   /**
-   * preciseErrors requires the exact code for bad input (INVALID_ARGUMENT, ALREADY_EXISTS)
-   * where the reference answers UNKNOWN. Every skiff adapter sets it.
+   * skiffAdapter marks one of skiff's own adapters: it must declare its capabilities (read over
+   * the wire with a verbose Status) and answer bad input with the exact code (INVALID_ARGUMENT,
+   * ALREADY_EXISTS) where the reference answers UNKNOWN.
    */
-  preciseErrors?: boolean;
+  skiffAdapter?: boolean;
 }
 
 /** badInputCodes lists the codes accepted for malformed input: the precise one, or also UNKNOWN as the reference answers. */
 export function badInputCodes(ctx: SuiteContext, precise: number): number[] {
-  return ctx.options.preciseErrors ? [precise] : [precise, grpcCode.UNKNOWN];
+  return ctx.options.skiffAdapter ? [precise] : [precise, grpcCode.UNKNOWN];
 }
 
 /** conformanceNamespace marks every sandbox the suite makes. */
