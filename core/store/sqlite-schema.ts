@@ -4,7 +4,8 @@ import type Database from 'better-sqlite3';
  * The embedded store's tables. `log` keeps every revision (a tombstone for deletes) until
  * compaction, which serves lists at a past revision and watch catch-up; `kv` is the current
  * state, which serves get, count and the checks of a write; `meta` holds the revision
- * counter and the compacted revision.
+ * counter and the compacted revision. `kv` keeps its rowid so that its key index stays apart
+ * from the values: counting a range then reads keys only.
  */
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -23,7 +24,7 @@ CREATE TABLE IF NOT EXISTS kv (
   create_rev INTEGER NOT NULL,
   mod_rev INTEGER NOT NULL,
   expires_at INTEGER
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
 `;
 
