@@ -257,6 +257,33 @@ describe('serveRuntime and RuntimeClient over a unix socket', () => {
     expect(() => statSync(unixSocketPath(endpoint))).toThrow();
   });
 
+  it('close() lets a call in flight finish within the grace, and cuts it after', async () => {
+    const patient = await serveRuntime(testAdapter(), { listen: endpoint, graceMs: 10_000 });
+    client = connectRuntime(endpoint, { timeoutMs: 10_000 });
+    await client.waitForReady(5_000);
+    const inFlight = client.listContainers({});
+    await new Promise((r) => setTimeout(r, 200));
+    await patient.close();
+    expect((await inFlight).containers).toEqual([]);
+
+    const slow = testAdapter();
+    let started = 0;
+    const list = slow.listContainers;
+    slow.listContainers = (req, call) => {
+      started += 1;
+      return list.call(slow, req, call);
+    };
+    const hasty = await serveRuntime(slow, { listen: endpoint, graceMs: 100 });
+    await client.waitForReady(10_000);
+    const cut = client.listContainers({});
+    cut.catch(() => {});
+    for (let i = 0; i < 100 && started === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(started).toBe(1);
+    await hasty.close();
+    const err = await rejection(cut);
+    expect([grpcCode.CANCELLED, grpcCode.UNAVAILABLE, grpcCode.INTERNAL]).toContain(err.grpcCode);
+  });
+
   it('close() stops serving, removes the socket and closes the adapter', async () => {
     const adapter = testAdapter();
     const s = await serveRuntime(adapter, { listen: endpoint, graceMs: 500 });
