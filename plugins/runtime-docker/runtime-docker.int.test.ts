@@ -110,6 +110,26 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 2
 }
 
 describe('Docker adapter over runtime.v1', () => {
+  it('builds the pause image and makes the pod network when they are absent, again if removed', async () => {
+    const pauseBefore = await dockerd.docker.listImages({
+      filters: { reference: ['skiff.local/pause:1'] },
+    });
+    expect(pauseBefore).toEqual([]);
+    const first = await client.runPodSandbox({ config: sandboxConfig('first') });
+    const pauseAfter = await dockerd.docker.listImages({
+      filters: { reference: ['skiff.local/pause:1'] },
+    });
+    expect(pauseAfter).toHaveLength(1);
+    const net = await dockerd.docker.getNetwork('skiff-pods').inspect();
+    expect(net.IPAM?.Config?.[0]?.Subnet).toBe('10.251.0.0/16');
+    await client.removePodSandbox({ podSandboxId: first.podSandboxId });
+    await dockerd.docker.getNetwork('skiff-pods').remove();
+    const second = await client.runPodSandbox({ config: sandboxConfig('second') });
+    const status = await client.podSandboxStatus({ podSandboxId: second.podSandboxId });
+    expect(status.status?.network?.ip).toMatch(/^10\.251\./);
+    await client.removePodSandbox({ podSandboxId: second.podSandboxId });
+  });
+
   it('runs a sandbox with a pod IP, hostname and DNS, and a container that logs in CRI format', async () => {
     const config = sandboxConfig('web', {
       dnsConfig: {

@@ -22,8 +22,17 @@ type SandboxMetadata = NonNullable<SandboxConfig['metadata']>;
 const hostnamePattern =
   /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
+// Networks this process has seen exist; Docker names the network only when a container
+// starts, so it is checked once up front rather than discovered by a failed start.
+const knownNetworks = new WeakMap<DockerContext, string>();
+
 /** ensureNetwork creates the adapter's bridge network when Docker does not have it. */
 export async function ensureNetwork(ctx: DockerContext): Promise<void> {
+  await createNetworkIfAbsent(ctx);
+  knownNetworks.set(ctx, ctx.options.network);
+}
+
+async function createNetworkIfAbsent(ctx: DockerContext): Promise<void> {
   const { network, subnet } = ctx.options;
   try {
     await ctx.docker.getNetwork(network).inspect();
@@ -89,8 +98,7 @@ export async function runPodSandbox(
   const md = config.metadata;
   const ns = config.linux?.securityContext?.namespaceOptions;
   const hostNetwork = ns?.network === 'NODE';
-  await ensurePauseImage(ctx);
-  if (!hostNetwork) await ensureNetwork(ctx);
+  if (!hostNetwork && knownNetworks.get(ctx) !== ctx.options.network) await ensureNetwork(ctx);
   const ports: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of config.portMappings ?? []) {
@@ -103,34 +111,42 @@ export async function runPodSandbox(
       ];
     }
   }
+  const spec: Docker.ContainerCreateOptions = {
+    name: `skiff_POD_${md.name}_${md.namespace}_${md.uid}_${md.attempt}`.replace(
+      /[^a-zA-Z0-9_.-]/g,
+      '-',
+    ),
+    Image: ctx.options.pauseImage,
+    Hostname: hostNetwork ? undefined : config.hostname || md.name.slice(0, 63),
+    Labels: {
+      [label.kind]: 'sandbox',
+      [label.metadata]: JSON.stringify(md),
+      [label.labels]: JSON.stringify(config.labels ?? {}),
+      [label.annotations]: JSON.stringify(config.annotations ?? {}),
+      [label.created]: nowNanos(),
+      [label.logDirectory]: config.logDirectory ?? '',
+    },
+    ExposedPorts: ports,
+    HostConfig: {
+      NetworkMode: hostNetwork ? 'host' : ctx.options.network,
+      IpcMode: ns?.ipc === 'NODE' ? 'host' : 'shareable',
+      PidMode: ns?.pid === 'NODE' ? 'host' : '',
+      PortBindings: bindings,
+      Dns: config.dnsConfig?.servers ?? [],
+      DnsSearch: config.dnsConfig?.searches ?? [],
+      DnsOptions: config.dnsConfig?.options ?? [],
+      CgroupParent: config.linux?.cgroupParent || undefined,
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+  // Optimistic: the pause image is nearly always there, so it is only built (and the create
+  // retried) when Docker says it is missing.
   const created = await ctx.docker
-    .createContainer({
-      name: `skiff_POD_${md.name}_${md.namespace}_${md.uid}_${md.attempt}`.replace(
-        /[^a-zA-Z0-9_.-]/g,
-        '-',
-      ),
-      Image: ctx.options.pauseImage,
-      Hostname: hostNetwork ? undefined : config.hostname || md.name.slice(0, 63),
-      Labels: {
-        [label.kind]: 'sandbox',
-        [label.metadata]: JSON.stringify(md),
-        [label.labels]: JSON.stringify(config.labels ?? {}),
-        [label.annotations]: JSON.stringify(config.annotations ?? {}),
-        [label.created]: nowNanos(),
-        [label.logDirectory]: config.logDirectory ?? '',
-      },
-      ExposedPorts: ports,
-      HostConfig: {
-        NetworkMode: hostNetwork ? 'host' : ctx.options.network,
-        IpcMode: ns?.ipc === 'NODE' ? 'host' : 'shareable',
-        PidMode: ns?.pid === 'NODE' ? 'host' : '',
-        PortBindings: bindings,
-        Dns: config.dnsConfig?.servers ?? [],
-        DnsSearch: config.dnsConfig?.searches ?? [],
-        DnsOptions: config.dnsConfig?.options ?? [],
-        CgroupParent: config.linux?.cgroupParent || undefined,
-        RestartPolicy: { Name: 'no' },
-      },
+    .createContainer(spec)
+    .catch(async (err: unknown) => {
+      if (statusCode(err) !== 404) throw err;
+      await ensurePauseImage(ctx);
+      return ctx.docker.createContainer(spec);
     })
     .catch((err: unknown) => {
       if (statusCode(err) === 409) {
@@ -143,7 +159,12 @@ export async function runPodSandbox(
       throw err;
     });
   try {
-    await created.start();
+    await created.start().catch(async (err: unknown) => {
+      // The network was removed behind this process's back: make it again, once.
+      if (statusCode(err) !== 404 || hostNetwork) throw err;
+      await ensureNetwork(ctx);
+      await created.start();
+    });
     if (config.dnsConfig && config.dnsConfig.servers.length > 0 && !hostNetwork) {
       // Docker's embedded DNS would stand in front of the pod's servers; the pod gets exactly
       // what it asked for. Containers joining the sandbox share this very file.

@@ -13,29 +13,33 @@ import {
 import { conformanceImage, runtimeConformance } from './suite.ts';
 
 // The Docker adapter runs as its own process (`skiff runtime docker`) against a private dockerd.
-runtimeConformance('runtime-docker', async () => {
-  const dockerd = await startDockerd();
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-docker-conf-'));
-  try {
-    const adapter = await startDockerRuntime(dockerd, join(dir, 'runtime.sock'), {
-      subnet: '10.252.0.0/16',
-    });
-    return {
-      endpoint: adapter.endpoint,
-      importImage: async (tarPath) => {
-        await dockerd.loadImages(tarPath);
-      },
-      teardown: async () => {
-        await adapter.daemon.stop();
-        await dockerd.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await dockerd.stop();
-    throw err;
-  }
-});
+runtimeConformance(
+  'runtime-docker',
+  async () => {
+    const dockerd = await startDockerd();
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-docker-conf-'));
+    try {
+      const adapter = await startDockerRuntime(dockerd, join(dir, 'runtime.sock'), {
+        subnet: '10.252.0.0/16',
+      });
+      return {
+        endpoint: adapter.endpoint,
+        importImage: async (tarPath) => {
+          await dockerd.loadImages(tarPath);
+        },
+        teardown: async () => {
+          await adapter.daemon.stop();
+          await dockerd.stop();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    } catch (err) {
+      await dockerd.stop();
+      throw err;
+    }
+  },
+  { skiffAdapter: true },
+);
 
 describe('runtime-docker: a killed adapter loses nothing', () => {
   let dockerd: Dockerd;
