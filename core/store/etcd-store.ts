@@ -254,7 +254,8 @@ export class EtcdStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.stopCompaction();
-    await Promise.all([...this.openFeeds].map((f) => f.cancel()));
+    const reason = new SkiffError('ServiceUnavailable', 'the store is closed');
+    await Promise.all([...this.openFeeds].map((f) => f.cancel(reason)));
     this.client.close();
   }
 

@@ -94,9 +94,11 @@ export class EtcdWatchFeed {
     };
   }
 
-  /** cancel ends the feed for every subscriber (the store is closing). */
-  async cancel(): Promise<void> {
+  /** cancel ends the feed for every subscriber, telling each why (the store is closing). */
+  async cancel(reason: Error): Promise<void> {
+    const subscribers = [...this.subscribers];
     this.subscribers.clear();
+    for (const s of subscribers) s.listener.onError(reason);
     this.end();
     await this.watcher.cancel().catch(() => {});
   }

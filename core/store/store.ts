@@ -149,7 +149,7 @@ export interface Store {
   compact(revision: number): Promise<void>;
   /** currentRevision is the revision of the latest write. */
   currentRevision(): Promise<number>;
-  /** close releases the store; pending writes finish first. */
+  /** close releases the store: pending writes finish, open watches end with ServiceUnavailable. */
   close(): Promise<void>;
 }
 

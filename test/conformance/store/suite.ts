@@ -301,5 +301,16 @@ export function storeConformance(name: string, factory: StoreFactory): void {
       expect(listed.items).toHaveLength(500);
       expect(Math.max(...listed.items.map((i) => i.modRevision))).toBe(Math.max(...revs));
     });
+
+    // Last, as it closes the suite's store.
+    it('close ends open watches with ServiceUnavailable and refuses later calls', async () => {
+      const p = fresh();
+      const { collector } = await watchInto(store, p, (await store.currentRevision()) + 1);
+      await store.close();
+      await waitFor('the watch to end', async () => collector.error !== undefined);
+      expect(isSkiffError(collector.error, 'ServiceUnavailable')).toBe(true);
+      expect(await codeOf(store.create(`${p}late`, 'x'))).toBe('ServiceUnavailable');
+      await store.close();
+    });
   });
 }
