@@ -17,6 +17,7 @@ import { bootstrapNamespaces } from './namespaces.ts';
 import { ObjectService } from './object-service.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { loadPatchEngine, loadTablePrinter } from './pluggable.ts';
+import { decodeProtobuf, protobufType } from './protobuf.ts';
 import { ResourceRegistry } from './resources.ts';
 import { notFound, patchTypes, registerResourceRoutes } from './routes.ts';
 import { statusOf } from './status.ts';
@@ -108,6 +109,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       }
     },
   );
+  app.addContentTypeParser(protobufType, { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decodeProtobuf(body as Buffer));
+    } catch (err) {
+      done(err as Error);
+    }
+  });
   app.setErrorHandler((err, _req, reply) => {
     let status = statusOf(err);
     if (!isSkiffError(err)) {

@@ -45,6 +45,19 @@ export interface DeleteRequest {
 /** ObjectFilter tells whether an object matches a list or watch's selectors. */
 export type ObjectFilter = (object: KubeObject) => boolean;
 
+/** generationKinds are the kinds whose metadata.generation counts spec changes, as in Kubernetes. */
+export const generationKinds = new Set([
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
+  'HorizontalPodAutoscaler',
+  'Ingress',
+]);
+
 /** protectedNamespaces may not be deleted. */
 export const protectedNamespaces = ['default', 'kube-system', 'kube-public'];
 
@@ -171,7 +184,8 @@ export class ObjectService {
     delete meta.deletionGracePeriodSeconds;
     meta.uid = randomUUID();
     meta.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    meta.generation = 1;
+    if (generationKinds.has(res.def.kind)) meta.generation = 1;
+    else delete meta.generation;
     object.metadata = meta;
     if (res.def.subresources.includes('status')) {
       if (res.def.kind === 'Pod') object.status = { phase: 'Pending' };
@@ -238,7 +252,7 @@ export class ObjectService {
         name,
         uid: cm.uid,
         creationTimestamp: cm.creationTimestamp,
-        generation: cm.generation ?? 1,
+        ...(cm.generation === undefined ? {} : { generation: cm.generation }),
         ...(cm.deletionTimestamp === undefined
           ? {}
           : {
@@ -250,8 +264,8 @@ export class ObjectService {
         if (current.status === undefined) delete next.status;
         else next.status = current.status;
       }
-      if (specOf(next) !== specOf(current))
-        (next.metadata ?? {}).generation = (cm.generation ?? 1) + 1;
+      if (cm.generation !== undefined && specOf(next) !== specOf(current))
+        (next.metadata ?? {}).generation = cm.generation + 1;
     }
     const valid = this.#validate(res, next);
     if (ctx.dryRun) return { ...valid };
