@@ -65,6 +65,13 @@ describe('SqliteStore', () => {
     expect((await store.list('/c/')).items).toHaveLength(1);
   });
 
+  it('creates the directories of a new store file', async () => {
+    const { dir } = open();
+    const nested = new SqliteStore(join(dir, 'a', 'b', 'state.db'));
+    stores.push(nested);
+    expect(await nested.create('/x', 'y')).toBe(2);
+  });
+
   it('keeps its revision, history and compaction across a reopen', async () => {
     const { store, dir } = open();
     const r1 = await store.create('/k', '1');
@@ -89,7 +96,7 @@ describe('SqliteStore', () => {
       error = e;
     }
     expect(isSkiffError(error, 'ServiceUnavailable')).toBe(true);
-    expect(String(error)).toMatch(/in use by another process/);
+    expect(String(error)).toMatch(/held by another open store/);
     expect(text(await store.get('/lock'))).toBe('held');
   });
 });

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SkiffError } from '../../sdk/errors.ts';
 import { defaultCompaction, startAutoCompaction } from './auto-compaction.ts';
@@ -71,6 +73,7 @@ export class SqliteStore implements Store {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, { timeout: options.lockWaitMs ?? 2000 });
     try {
       // One process owns the file: the revision counter lives in this process's memory.
@@ -83,7 +86,7 @@ export class SqliteStore implements Store {
       if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
         throw new SkiffError(
           'ServiceUnavailable',
-          `the store file ${path} is in use by another process`,
+          `the store file ${path} is held by another open store`,
           { cause: error },
         );
       }
