@@ -54,7 +54,7 @@ describe('SqliteStore', () => {
     const first = await store.create('/c/a', '1');
     await store.update('/c/a', '2');
     let code = 'ok';
-    for (let i = 0; i < 100 && code === 'ok'; i++) {
+    for (let i = 0; i < 500 && code === 'ok'; i++) {
       await new Promise((r) => setTimeout(r, 20));
       code = await store.list('/c/', { revision: first }).then(
         () => 'ok',
