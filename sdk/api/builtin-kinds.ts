@@ -19,6 +19,7 @@ import * as d from './defaults/others.ts';
 import * as w from './defaults/workloads.ts';
 import { defineKind, type KindDefinition, KindRegistry } from './kinds.ts';
 import type { KubeObject } from './meta.ts';
+import { policyKinds } from './more-kinds.ts';
 import { EndpointSlice } from './networking/endpoint-slice.ts';
 import type {
   Ingress as IngressT,
@@ -262,6 +263,7 @@ export const builtinKinds: readonly KindDefinition[] = Object.freeze([
     defaults: d.defaultEndpointSliceInPlace,
     rules: sv.validateEndpointSlice,
   }),
+  ...policyKinds,
 ]);
 
 /** builtinKindRegistry returns a fresh registry holding the built-in kinds (add your own to it). */

@@ -50,6 +50,15 @@ describe('builtin kinds', () => {
     ['coordination.k8s.io/v1', 'Lease', 'leases', true, [], []],
     ['node.k8s.io/v1', 'RuntimeClass', 'runtimeclasses', false, [], []],
     ['discovery.k8s.io/v1', 'EndpointSlice', 'endpointslices', true, [], []],
+    ['v1', 'PodTemplate', 'podtemplates', true, [], []],
+    ['v1', 'ResourceQuota', 'resourcequotas', true, ['quota'], []],
+    ['v1', 'LimitRange', 'limitranges', true, ['limits'], []],
+    ['policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], []],
+    ['scheduling.k8s.io/v1', 'PriorityClass', 'priorityclasses', false, ['pc'], []],
+    ['rbac.authorization.k8s.io/v1', 'Role', 'roles', true, [], []],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false, [], []],
+    ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true, [], []],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false, [], []],
   ])(
     '%s %s is %s, namespaced=%s',
     (apiVersion, kind, plural, namespaced, shortNames, categories) => {
