@@ -7,7 +7,7 @@ import { type ImageImporter, importOnlyOption } from '../../sdk/runtime/image-im
 import type { RpcRequestReceived, RpcResponse, UnaryRpc } from '../../sdk/runtime/rpcs.ts';
 import { type StreamingServer, startStreamingServer } from '../../sdk/runtime/streaming.ts';
 import * as containers from './containers.ts';
-import { containerStats, execSync, statsOf } from './exec.ts';
+import { execSync } from './exec.ts';
 import * as images from './images.ts';
 import {
   type DockerContext,
@@ -21,6 +21,7 @@ import {
 } from './labels.ts';
 import { LogCopier } from './logs.ts';
 import * as sandboxes from './sandboxes.ts';
+import { containerStats, listPodSandboxStats, podSandboxStats, statsOf } from './stats.ts';
 import { dockerStreams } from './streams.ts';
 
 /** defaultDockerOptions are used for every option the configuration leaves out. */
@@ -191,6 +192,9 @@ export class DockerRuntime implements RuntimeAdapter, ImageImporter {
     );
     return { stats: await Promise.all(running.map((c) => statsOf(this.#ctx, c.id, c.labels))) };
   };
+  podSandboxStats: Handler<'PodSandboxStats'> = (req) => podSandboxStats(this.#ctx, req);
+  listPodSandboxStats: Handler<'ListPodSandboxStats'> = (req) =>
+    listPodSandboxStats(this.#ctx, req);
   listImages: Handler<'ListImages'> = (req) => images.listImages(this.#ctx, req);
   imageStatus: Handler<'ImageStatus'> = (req) => images.imageStatus(this.#ctx, req);
   pullImage: Handler<'PullImage'> = (req) => images.pullImage(this.#ctx, req);

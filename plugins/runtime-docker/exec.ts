@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { SkiffError } from '../../sdk/errors.ts';
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
-import { type DockerContext, inspectObject, label, nowNanos, parseJsonLabel } from './labels.ts';
+import { type DockerContext, inspectObject } from './labels.ts';
 
 /** execSync runs a command in a running container and returns its output and exit code. */
 export async function execSync(
@@ -51,54 +51,4 @@ export async function execSync(
     stderr: Buffer.concat(stderr),
     exitCode: result.ExitCode ?? 0,
   };
-}
-
-type StatsMessage = NonNullable<RpcResponse<'ContainerStats'>['stats']>;
-
-interface DockerStats {
-  cpu_stats?: { cpu_usage?: { total_usage?: number } };
-  memory_stats?: { usage?: number; stats?: Record<string, number> };
-}
-
-/** statsOf reads one sample of Docker's stats for a container and shapes it as the CRI asks. */
-export async function statsOf(
-  ctx: DockerContext,
-  id: string,
-  labels: Record<string, string>,
-): Promise<StatsMessage> {
-  const raw = (await ctx.docker
-    .getContainer(id)
-    .stats({ stream: false })) as unknown as DockerStats;
-  const now = nowNanos();
-  const usage = raw.memory_stats?.usage ?? 0;
-  const s = raw.memory_stats?.stats ?? {};
-  // The working set leaves out page cache the kernel can drop (cgroup v1 and v2 names).
-  const inactive = s.total_inactive_file ?? s.inactive_file ?? 0;
-  return {
-    attributes: {
-      id,
-      metadata: parseJsonLabel(labels, label.metadata, {}),
-      labels: parseJsonLabel(labels, label.labels, {}),
-      annotations: parseJsonLabel(labels, label.annotations, {}),
-    },
-    cpu: {
-      timestamp: now,
-      usageCoreNanoSeconds: { value: String(raw.cpu_stats?.cpu_usage?.total_usage ?? 0) },
-    },
-    memory: {
-      timestamp: now,
-      workingSetBytes: { value: String(Math.max(0, usage - inactive)) },
-      usageBytes: { value: String(usage) },
-    },
-    writableLayer: { timestamp: now, fsId: { mountpoint: '' }, usedBytes: { value: '0' } },
-  };
-}
-
-/** containerStats answers ContainerStats. */
-export async function containerStats(
-  ctx: DockerContext,
-  req: RpcRequestReceived<'ContainerStats'>,
-): Promise<RpcResponse<'ContainerStats'>> {
-  const info = await inspectObject(ctx, 'container', req.containerId);
-  return { stats: await statsOf(ctx, info.Id, info.Config.Labels ?? {}) };
 }

@@ -229,6 +229,15 @@ describe('Docker adapter over runtime.v1', () => {
       Memory: 64 * 1024 * 1024,
     });
     expect(info.HostConfig.NetworkMode).toBe(`container:${podSandboxId}`);
+    await client.startContainer({ containerId });
+    const { stats } = await client.podSandboxStats({ podSandboxId });
+    expect(stats?.attributes?.id).toBe(podSandboxId);
+    expect(stats?.linux?.containers.map((c) => c.attributes?.id)).toEqual([containerId]);
+    expect(BigInt(stats?.linux?.memory?.workingSetBytes?.value ?? 0)).toBeGreaterThan(0n);
+    const listed = await client.listPodSandboxStats({
+      filter: { labelSelector: { app: 'limits' } },
+    });
+    expect(listed.stats.map((s) => s.attributes?.id)).toEqual([podSandboxId]);
     await client.removePodSandbox({ podSandboxId });
   });
 
