@@ -31,6 +31,7 @@ describe('parseLabelSelector', () => {
     ['tier=front, app=db', false, 'app=db,tier=front'],
     ['empty=', true, 'empty='],
     ['example.com/role=x', false, 'example.com/role=x'],
+    ['empty in (,x)', true, 'empty in (,x)'],
     ['', true, ''],
     ['  app = web  ', true, 'app=web'],
   ])('%j matches=%s and prints %j', (text, matches, canonical) => {
@@ -59,6 +60,7 @@ describe('parseLabelSelector', () => {
     ['app=-x', 'invalid label value'],
     ['a/b/c=x', 'invalid label key'],
     ['app!x', 'expected'],
+    ['app in ()', "values set can't be empty"],
   ])('rejects %j', (text, fragment) => {
     const r = parseLabelSelector(text);
     expect(r.ok).toBe(false);

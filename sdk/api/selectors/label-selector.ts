@@ -122,6 +122,8 @@ export function parseLabelSelector(input: string): SelectorResult {
       i += 1;
       if (tokens[i]?.kind !== '(') return fail(`found ${at(tokens[i])}, expected: '('`);
       i += 1;
+      if (tokens[i]?.kind === ')')
+        return fail(`for 'in', 'notin' operators, values set can't be empty`);
       const values: string[] = [];
       for (;;) {
         const v = tokens[i];
