@@ -16,10 +16,11 @@ import {
 import { bootstrapNamespaces } from './namespaces.ts';
 import { ObjectService } from './object-service.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
-import { loadPatchEngine, loadTablePrinter } from './pluggable.ts';
+import { applyPatch, patchContentTypes } from './patch/index.ts';
+import { loadTablePrinter } from './pluggable.ts';
 import { decodeProtobuf, protobufType } from './protobuf.ts';
 import { ResourceRegistry } from './resources.ts';
-import { notFound, patchTypes, registerResourceRoutes } from './routes.ts';
+import { notFound, registerResourceRoutes } from './routes.ts';
 import { statusOf } from './status.ts';
 
 /** ApiServerOptions configure createApiServer. */
@@ -83,7 +84,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   };
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
-    ['application/json', ...patchTypes.filter((t) => !t.endsWith('yaml'))],
+    ['application/json', ...patchContentTypes.filter((t) => !t.endsWith('yaml'))],
     { parseAs: 'string' },
     (_req, body, done) => {
       try {
@@ -171,12 +172,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     return apiGroup(found.group, found.versions);
   });
   registerOpenApiRoutes(app, registry);
-  const patch = await loadPatchEngine();
   const table = await loadTablePrinter();
   registerResourceRoutes(app, {
     registry,
     objects,
-    ...(patch === undefined ? {} : { patch }),
+    patch: applyPatch,
     ...(table === undefined ? {} : { table }),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 30_000,
   });

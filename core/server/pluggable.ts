@@ -2,19 +2,9 @@ import type { KindDefinition } from '../../sdk/api/kinds.ts';
 import type { KubeObject } from '../../sdk/api/meta.ts';
 
 /**
- * The patch engine (core/server/patch/) and the Table printers (core/server/table/) are
- * separate modules. They are looked up at start-up so the server runs before either exists:
- * without the patch engine a PATCH is answered 415, without the printers a Table has the
- * columns every kind has (Name, Age).
+ * The Table printers (core/server/table/) are a separate module, looked up at start-up so the
+ * server runs before it exists: without it a Table has the columns every kind has (Name, Age).
  */
-
-/** PatchFn applies a patch body of a content type to the current object. */
-export type PatchFn = (
-  contentType: string,
-  current: KubeObject | undefined,
-  patch: unknown,
-  ctx: Record<string, unknown>,
-) => unknown;
 
 /** TableFn builds a Kubernetes Table for a kind's objects. */
 export type TableFn = (
@@ -33,9 +23,6 @@ async function optionalExport<T>(path: string, name: string): Promise<T | undefi
     throw err;
   }
 }
-
-/** loadPatchEngine returns the patch module's applyPatch, when that module is present. */
-export const loadPatchEngine = () => optionalExport<PatchFn>('./patch/index.ts', 'applyPatch');
 
 /** loadTablePrinter returns the table module's toTable, when that module is present. */
 export const loadTablePrinter = () => optionalExport<TableFn>('./table/index.ts', 'toTable');

@@ -4,7 +4,8 @@ import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
 import { parseFieldValidation, type WriteContext } from './decode.ts';
 import { resourceList } from './discovery.ts';
 import type { DeleteRequest, ObjectService } from './object-service.ts';
-import { nameAgeTable, type PatchFn, type TableFn } from './pluggable.ts';
+import { type applyPatch, patchContentTypes } from './patch/index.ts';
+import { nameAgeTable, type TableFn } from './pluggable.ts';
 import type { Resource, ResourceRegistry } from './resources.ts';
 import { successStatus, warningHeader } from './status.ts';
 import { applyScale, bindPod, scaleOf } from './subresources.ts';
@@ -14,7 +15,7 @@ import { serveWatch } from './watch.ts';
 export interface ResourceRoutesOptions {
   registry: ResourceRegistry;
   objects: ObjectService;
-  patch?: PatchFn;
+  patch: typeof applyPatch;
   table?: TableFn;
   bookmarkIntervalMs: number;
 }
@@ -28,14 +29,6 @@ interface Target {
 }
 
 type Query = Record<string, string | undefined>;
-
-/** patchTypes are the PATCH content types Kubernetes accepts. */
-export const patchTypes = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-];
 
 function parseTarget(registry: ResourceRegistry, group: string, version: string, rest: string[]) {
   const [a, b, c, d, e, ...extra] = rest;
@@ -246,10 +239,10 @@ async function serve(
         throw new SkiffError('MethodNotAllowed', `PATCH needs an object name`);
       const ctx = writeContext(q);
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-      if (!patchTypes.includes(type) || opts.patch === undefined)
+      if (!(patchContentTypes as readonly string[]).includes(type))
         throw new SkiffError(
           'UnsupportedMediaType',
-          `the body of the request was in an unknown format - accepted media types include: ${opts.patch === undefined ? '(none yet: the patch engine is not installed)' : patchTypes.join(', ')}`,
+          `the body of the request was in an unknown format - accepted media types include: ${patchContentTypes.join(', ')}`,
         );
       const engine = opts.patch;
       const patchCtx = {
