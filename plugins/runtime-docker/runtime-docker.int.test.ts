@@ -394,6 +394,31 @@ describe('Docker adapter over runtime.v1', () => {
     await client.removePodSandbox({ podSandboxId });
   });
 
+  it('serves Attach: stdin reaches the main process and its output comes back', async () => {
+    const config = sandboxConfig('attach');
+    const { podSandboxId } = await client.runPodSandbox({ config });
+    const { containerId } = await client.createContainer({
+      podSandboxId,
+      config: {
+        metadata: { name: 'cat', attempt: 0 },
+        image: { image: busybox },
+        command: ['cat'],
+        stdin: true,
+      },
+      sandboxConfig: config,
+    });
+    await client.startContainer({ containerId });
+    const { url } = await client.attach({ containerId, stdin: true, stdout: true, stderr: true });
+    const frames = await session(url, 'v5.channel.k8s.io', (ws) => {
+      ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('echoed back\n')]));
+      ws.on('message', (d: Buffer) => {
+        if (d[0] === 1 && d.toString().includes('echoed back')) ws.close();
+      });
+    });
+    expect(text(frames, 1)).toBe('echoed back\n');
+    await client.removePodSandbox({ podSandboxId });
+  });
+
   it('a new adapter sees every sandbox and container from Docker labels alone, and keeps logging', async () => {
     const config = sandboxConfig('survivor');
     const { podSandboxId } = await client.runPodSandbox({ config });
