@@ -84,8 +84,15 @@ export async function createContainer(
         `environment variable name ${JSON.stringify(e.key)} is invalid`,
       );
   }
-  const sandbox = await inspectObject(ctx, 'sandbox', req.podSandboxId);
-  const image = await inspectImage(ctx, ref);
+  // Both looked up at once; an unknown sandbox is reported before a missing image.
+  const [sandboxResult, imageResult] = await Promise.allSettled([
+    inspectObject(ctx, 'sandbox', req.podSandboxId),
+    inspectImage(ctx, ref),
+  ]);
+  if (sandboxResult.status === 'rejected') throw sandboxResult.reason;
+  if (imageResult.status === 'rejected') throw imageResult.reason;
+  const sandbox = sandboxResult.value;
+  const image = imageResult.value;
   if (!image) throw new SkiffError('NotFound', `image ${ref} is not present; pull it first`);
   const sandboxMd = parseJsonLabel<{ name?: string; namespace?: string }>(
     sandbox.Config.Labels,
