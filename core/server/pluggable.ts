@@ -1,4 +1,3 @@
-import type { KindDefinition } from '../../sdk/api/kinds.ts';
 import type { KubeObject } from '../../sdk/api/meta.ts';
 
 /**
@@ -6,11 +5,16 @@ import type { KubeObject } from '../../sdk/api/meta.ts';
  * server runs before it exists: without it a Table has the columns every kind has (Name, Age).
  */
 
-/** TableFn builds a Kubernetes Table for a kind's objects. */
+/** TableFn builds a Kubernetes Table for a kind's objects (the table module's toTable). */
 export type TableFn = (
-  def: KindDefinition,
-  objects: KubeObject[],
-  opts: Record<string, unknown>,
+  kind: string,
+  objects: readonly KubeObject[],
+  opts: {
+    now: Date;
+    includeObject?: 'None' | 'Metadata' | 'Object';
+    metadata?: { resourceVersion?: string; continue?: string };
+    noHeaders?: boolean;
+  },
 ) => unknown;
 
 async function optionalExport<T>(path: string, name: string): Promise<T | undefined> {

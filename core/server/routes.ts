@@ -114,8 +114,30 @@ async function serve(
   const { objects } = opts;
   const q = (req.query ?? {}) as Query;
   const { res, ns, name, sub } = t;
-  const table = (items: KubeObject[], rv?: string) =>
-    opts.table ? opts.table(res.def, items, { resourceVersion: rv }) : nameAgeTable(items, rv);
+  const include = q.includeObject;
+  if (include !== undefined && !['None', 'Metadata', 'Object'].includes(include))
+    throw new SkiffError(
+      'BadRequest',
+      `includeObject must be None, Metadata or Object, got ${JSON.stringify(include)}`,
+    );
+  const table = (
+    items: KubeObject[],
+    metadata: { resourceVersion?: string; continue?: string },
+    noHeaders = false,
+  ) =>
+    opts.table
+      ? opts.table(res.def.kind, items, {
+          now: new Date(),
+          metadata,
+          noHeaders,
+          ...(include === undefined
+            ? {}
+            : { includeObject: include as 'None' | 'Metadata' | 'Object' }),
+        })
+      : {
+          ...nameAgeTable(items, metadata.resourceVersion),
+          ...(noHeaders ? { columnDefinitions: null } : {}),
+        };
   const respond = (code: number, object: unknown, ctx?: WriteContext) => {
     if (ctx && ctx.warnings.length > 0) reply.header('Warning', ctx.warnings.map(warningHeader));
     reply.code(code);
@@ -145,7 +167,7 @@ async function serve(
         };
         if (watching) {
           const encode = wantsTable(req)
-            ? (o: KubeObject) => ({ ...(table([o]) as object), columnDefinitions: null })
+            ? (o: KubeObject) => table([o], {}, true)
             : (o: KubeObject) => o;
           reply.hijack();
           await serveWatch(
@@ -174,10 +196,10 @@ async function serve(
         });
         const rv = String(page.revision);
         if (wantsTable(req)) {
-          const tab = table(page.items, rv) as { metadata?: Record<string, unknown> };
-          if (page.continue !== undefined)
-            tab.metadata = { ...tab.metadata, continue: page.continue };
-          return tab;
+          return table(page.items, {
+            resourceVersion: rv,
+            ...(page.continue === undefined ? {} : { continue: page.continue }),
+          });
         }
         return {
           kind: res.def.listKind,
@@ -193,7 +215,9 @@ async function serve(
       }
       const object = await objects.get(res, ns, name);
       if (sub === 'scale') return scaleOf(object);
-      return wantsTable(req) ? table([object], object.metadata?.resourceVersion) : object;
+      return wantsTable(req)
+        ? table([object], { resourceVersion: object.metadata?.resourceVersion ?? '' })
+        : object;
     }
     case 'POST': {
       const ctx = writeContext(q);
