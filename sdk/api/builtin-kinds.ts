@@ -31,6 +31,7 @@ import { StorageClass } from './storage/storage-class.ts';
 import * as cv from './validation/config-validation.ts';
 import { nameIsDnsSubdomain } from './validation/names.ts';
 import * as sv from './validation/service-validation.ts';
+import * as uv from './validation/update-validation.ts';
 import * as wv from './validation/workload-validation.ts';
 
 const sub = nameIsDnsSubdomain;
@@ -82,6 +83,7 @@ export const builtinKinds: readonly KindDefinition[] = Object.freeze([
     subresources: scalable,
     defaults: w.defaultDeploymentInPlace,
     rules: wv.validateDeployment,
+    updateRules: uv.validateSelectorUpdate,
   }),
   defineKind({
     group: 'apps',
@@ -96,6 +98,7 @@ export const builtinKinds: readonly KindDefinition[] = Object.freeze([
     subresources: scalable,
     defaults: w.defaultReplicaSetInPlace,
     rules: wv.validateReplicaSet,
+    updateRules: uv.validateSelectorUpdate,
   }),
   defineKind({
     group: 'apps',
@@ -110,6 +113,7 @@ export const builtinKinds: readonly KindDefinition[] = Object.freeze([
     subresources: status,
     defaults: w.defaultDaemonSetInPlace,
     rules: wv.validateDaemonSet,
+    updateRules: uv.validateSelectorUpdate,
   }),
   defineKind({
     group: 'apps',
@@ -124,6 +128,10 @@ export const builtinKinds: readonly KindDefinition[] = Object.freeze([
     subresources: scalable,
     defaults: w.defaultStatefulSetInPlace,
     rules: wv.validateStatefulSet,
+    updateRules: (n, p) => [
+      ...uv.validateSelectorUpdate(n, p),
+      ...uv.validateStatefulSetUpdate(n, p),
+    ],
   }),
   defineKind({
     group: 'apps',
@@ -147,6 +155,7 @@ export const builtinKinds: readonly KindDefinition[] = Object.freeze([
     subresources: status,
     defaults: w.defaultJobInPlace,
     rules: wv.validateJob,
+    updateRules: uv.validateJobUpdate,
   }),
   defineKind({
     group: 'batch',

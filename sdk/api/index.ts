@@ -45,4 +45,5 @@ export * from './validation/pod-validation.ts';
 export * from './validation/policy-validation.ts';
 export * from './validation/schema-check.ts';
 export * from './validation/service-validation.ts';
+export * from './validation/update-validation.ts';
 export * from './validation/workload-validation.ts';

@@ -7,6 +7,7 @@ import { type FieldError, invalidObjectError } from './validation/field-error.ts
 import { validateObjectMeta } from './validation/meta-validation.ts';
 import type { NameRule } from './validation/names.ts';
 import { schemaErrors } from './validation/schema-check.ts';
+import { validateMetaUpdate } from './validation/update-validation.ts';
 
 /** Conversion maps an object of a served version to and from the kind's hub (preferred) version. */
 export interface Conversion {
@@ -42,6 +43,8 @@ export interface KindDefinition {
   default(object: KubeObject): KubeObject;
   /** validate lists every bad field of a defaulted object: type errors, metadata, kind rules. */
   validate(object: KubeObject): FieldError[];
+  /** validateUpdate is validate plus the rules on what an update may change (immutable fields). */
+  validateUpdate(next: KubeObject, prev: KubeObject): FieldError[];
 }
 
 /** KindSpec is what a kind declares; defineKind derives the rest. */
@@ -61,6 +64,7 @@ export interface KindSpec<T> {
   conversion?: Conversion;
   defaults?: (object: T) => void;
   rules?: (object: T) => FieldError[];
+  updateRules?: (next: T, prev: T) => FieldError[];
 }
 
 /** defineKind builds a KindDefinition from its spec. */
@@ -96,6 +100,15 @@ export function defineKind<T>(spec: KindSpec<T>): KindDefinition {
       return [
         ...validateObjectMeta(object.metadata, metaRules),
         ...(spec.rules?.(object as T) ?? []),
+      ];
+    },
+    validateUpdate(next, prev) {
+      const errors = def.validate(next);
+      if (schemaErrors(spec.schema, next).length > 0) return errors;
+      return [
+        ...errors,
+        ...validateMetaUpdate(next, prev),
+        ...(spec.updateRules?.(next as T, prev as T) ?? []),
       ];
     },
   };

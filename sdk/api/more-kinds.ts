@@ -12,6 +12,7 @@ import {
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac/rbac.ts';
 import { nameIsDnsSubdomain, nameIsPathSegment } from './validation/names.ts';
 import * as pv from './validation/policy-validation.ts';
+import { validateBindingUpdate } from './validation/update-validation.ts';
 
 const sub = nameIsDnsSubdomain;
 const rbac = 'rbac.authorization.k8s.io';
@@ -107,6 +108,7 @@ export const policyKinds: readonly KindDefinition[] = Object.freeze([
     schema: RoleBinding,
     nameRule: nameIsPathSegment,
     rules: pv.validateRoleBinding,
+    updateRules: validateBindingUpdate,
   }),
   defineKind({
     group: rbac,
@@ -117,5 +119,6 @@ export const policyKinds: readonly KindDefinition[] = Object.freeze([
     schema: ClusterRoleBinding,
     nameRule: nameIsPathSegment,
     rules: pv.validateClusterRoleBinding,
+    updateRules: validateBindingUpdate,
   }),
 ]);

@@ -6,6 +6,7 @@ import * as cv from '../validation/config-validation.ts';
 import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain } from '../validation/names.ts';
 import { validatePodSpec } from '../validation/pod-validation.ts';
 import * as sv from '../validation/service-validation.ts';
+import * as uv from '../validation/update-validation.ts';
 import { validateReplicationController } from '../validation/workload-validation.ts';
 import { ConfigMap, Namespace, Secret, ServiceAccount } from './config.ts';
 import { Event } from './event.ts';
@@ -37,6 +38,7 @@ export const coreKinds: readonly KindDefinition[] = Object.freeze([
       if (p.spec !== undefined) defaultPodSpecInPlace(p.spec);
     },
     rules: (p) => validatePodSpec(p.spec, 'spec'),
+    updateRules: uv.validatePodUpdate,
   }),
   defineKind({
     group: '',
@@ -76,6 +78,7 @@ export const coreKinds: readonly KindDefinition[] = Object.freeze([
     subresources: status,
     defaults: d.defaultServiceInPlace,
     rules: sv.validateService,
+    updateRules: uv.validateServiceUpdate,
   }),
   defineKind({
     group: '',
@@ -99,6 +102,7 @@ export const coreKinds: readonly KindDefinition[] = Object.freeze([
     nameRule: sub,
     shortNames: ['cm'],
     rules: cv.validateConfigMap,
+    updateRules: uv.validateImmutableDataUpdate,
   }),
   defineKind({
     group: '',
@@ -110,6 +114,7 @@ export const coreKinds: readonly KindDefinition[] = Object.freeze([
     nameRule: sub,
     defaults: d.defaultSecretInPlace,
     rules: cv.validateSecret,
+    updateRules: uv.validateImmutableDataUpdate,
   }),
   defineKind({
     group: '',
@@ -158,6 +163,7 @@ export const coreKinds: readonly KindDefinition[] = Object.freeze([
     subresources: status,
     defaults: d.defaultPersistentVolumeClaimInPlace,
     rules: cv.validatePersistentVolumeClaim,
+    updateRules: uv.validateClaimUpdate,
   }),
   defineKind({
     group: '',
