@@ -342,3 +342,19 @@ describe('API server', () => {
     expect(containers['x-kubernetes-patch-merge-key']).toBe('name');
   });
 });
+
+describe('metrics', () => {
+  it('counts requests by verb, resource and code in Prometheus text format', async () => {
+    await call('GET', '/api/v1/namespaces/default/pods/missing');
+    const r = (await call('GET', '/metrics')) as unknown as Reply & { body: string };
+    expect(r.statusCode).toBe(200);
+    expect(String(r.headers['content-type'])).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(r.body).toMatch(
+      /^apiserver_request_total\{verb="GET",group="",version="v1",resource="pods",subresource="",code="404"\} [1-9]\d*$/m,
+    );
+    expect(r.body).toMatch(
+      /^apiserver_request_total\{verb="CREATE",group="apps",version="v1",resource="deployments",subresource="",code="201"\} \d+$/m,
+    );
+    expect(r.body).toContain('# TYPE apiserver_request_duration_seconds histogram');
+  });
+});

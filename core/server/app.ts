@@ -13,6 +13,7 @@ import {
   versionInfo,
   wantsAggregated,
 } from './discovery.ts';
+import { RequestMetrics, registerMetrics } from './metrics.ts';
 import { bootstrapNamespaces } from './namespaces.ts';
 import { ObjectService } from './object-service.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
@@ -136,6 +137,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     const status = statusOf(notFound());
     void reply.code(404).type('application/json').send(status);
   });
+  registerMetrics(app, new RequestMetrics());
   const token = opts.token;
   if (token !== undefined)
     app.addHook('onRequest', async (req) => {
