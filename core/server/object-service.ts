@@ -272,6 +272,7 @@ export class ObjectService {
     const vm = valid.metadata ?? {};
     try {
       if (vm.deletionTimestamp !== undefined && (vm.finalizers ?? []).length === 0) {
+        if (res.def.kind === 'Namespace') await this.#emptyNamespace(name);
         await this.#store.delete(key, { expectedModRevision: item.modRevision });
         return valid;
       }
@@ -331,6 +332,8 @@ export class ObjectService {
         .toISOString()
         .replace(/\.\d+Z$/, 'Z');
       meta.deletionGracePeriodSeconds = grace;
+      if (res.def.kind === 'Namespace')
+        object.status = { ...(object.status as object), phase: 'Terminating' };
       const rev = await this.#store.update(key, encodeStored(toStorage(res, object)), {
         expectedModRevision: item.modRevision,
       });
