@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -38,6 +38,44 @@ function unmountUnder(dir: string): void {
   }
 }
 
+// Processes a dockerd leaves when the test process dies without stop(): the containers (found
+// by their cgroups) and the containerd shims (whose command lines name the daemon's directory).
+function killLeftovers(dir: string): void {
+  const kill = (pid: number) => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  let ids: string[] = [];
+  try {
+    ids = readdirSync(join(dir, 'data', 'containers'));
+  } catch {
+    // no container was made
+  }
+  for (const id of ids) {
+    try {
+      for (const pid of readFileSync(`/sys/fs/cgroup/pids/docker/${id}/cgroup.procs`, 'utf8').split(
+        '\n',
+      )) {
+        if (pid) kill(Number(pid));
+      }
+    } catch {
+      // not running
+    }
+  }
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) kill(Number(pid));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  unmountUnder(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * startDockerd starts dockerd (with its own managed containerd) on a socket in a temp dir:
  * no default bridge and no iptables rules, so it touches nothing of the host's network.
@@ -74,6 +112,8 @@ export async function startDockerd(): Promise<Dockerd> {
     cleanup: (dir) => unmountUnder(dir),
   });
   const socket = join(daemon.dir, 'docker.sock');
+  const onExit = () => killLeftovers(daemon.dir);
+  process.once('exit', onExit);
   const docker = new Docker({ socketPath: socket });
   const loadImages = async (tarPath: string): Promise<string[]> => {
     const { createReadStream } = await import('node:fs');
@@ -98,6 +138,7 @@ export async function startDockerd(): Promise<Dockerd> {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    process.removeListener('exit', onExit);
     try {
       for (const c of await docker.listContainers({ all: true })) {
         await docker.getContainer(c.Id).remove({ force: true, v: true });
