@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { type SkiffServer, startSkiffServer } from './kubectl-harness.ts';
 
 // The real kubectl 1.32 against `skiff server`: each case asserts what kubectl prints
@@ -251,6 +252,45 @@ lastTimestamp: "2026-01-01T00:00:00Z"
     } finally {
       child.kill('SIGTERM');
     }
+  });
+
+  it('logs and exec answer a clear 503 until a node agent serves them', async () => {
+    const logs = await k('logs', 'pod-a');
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toContain(
+      'Error from server (ServiceUnavailable): no node agent is serving log for pod "pod-a" yet',
+    );
+    const exec = await k('exec', 'pod-a', '--', 'true');
+    expect(exec.code).toBe(1);
+    expect(exec.stderr).toContain('no node agent is serving exec for pod "pod-a" yet');
+  });
+
+  it('refuses a request without the admin token with 401 over HTTPS', async () => {
+    const cfg = parse(readFileSync(server.kubeconfig, 'utf8'));
+    const cluster = cfg.clusters[0].cluster;
+    const url = new URL(`${cluster.server}/api/v1/namespaces/default/pods`);
+    const ca = Buffer.from(cluster['certificate-authority-data'], 'base64');
+    const get = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest(url, { ca, headers }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const anonymous = await get({});
+    expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.body)).toMatchObject({
+      kind: 'Status',
+      reason: 'Unauthorized',
+      code: 401,
+    });
+    const admin = await get({ authorization: `Bearer ${cfg.users[0].user.token}` });
+    expect(admin.status).toBe(200);
   });
 
   it('delete pod X and delete -f', async () => {
