@@ -7,9 +7,11 @@ import {
   type NativeContainerd,
   startNativeContainerd,
 } from '../../test/harness/containerd-native.ts';
+import { pushImage, type Registry, startRegistry } from '../../test/harness/registry.ts';
 import { ContainerdClient } from './client.ts';
 import { snapshotter } from './content.ts';
 import { findImage, imageStatus, importArchive, listImages, removeImage } from './images.ts';
+import { pullImage } from './pull.ts';
 
 const busybox = 'skiff.local/busybox:1';
 const pause = 'skiff.local/pause:1';
@@ -18,6 +20,7 @@ describe('runtime-containerd images over containerd native services', () => {
   let containerd: NativeContainerd;
   let client: ContainerdClient;
   let archive: string;
+  let registry: Registry;
 
   const snapshots = async () =>
     (await client.collect<{ info: { name: string }[] }>('snapshots', 'List', { snapshotter }))
@@ -28,12 +31,15 @@ describe('runtime-containerd images over containerd native services', () => {
 
   beforeAll(async () => {
     archive = (await buildImages([busybox, pause])).path;
+    registry = await startRegistry();
+    await pushImage(archive, `${registry.address}/test/busybox:pulled`, busybox);
     containerd = await startNativeContainerd();
     client = new ContainerdClient(containerd.socket, 'skiff-test');
   });
   afterAll(async () => {
     client?.close();
     await containerd?.stop();
+    await registry?.stop();
   });
 
   it('imports a tarball into content and overlayfs snapshots, lists and reports it', async () => {
@@ -77,5 +83,23 @@ describe('runtime-containerd images over containerd native services', () => {
       (e: unknown) => e,
     );
     expect((err as SkiffError).code).toBe('Invalid');
+  });
+
+  it('pulls from a registry with the manifest digest as repo digest; an unknown image is NotFound', async () => {
+    const ref = `${registry.address}/test/busybox:pulled`;
+    const id = await pullImage(client, ref);
+    const status = await imageStatus(client, { image: { image: ref } } as never);
+    expect(status.image?.id).toBe(id);
+    expect(status.image?.repoTags).toContain(ref);
+    expect(status.image?.repoDigests?.[0]).toMatch(
+      new RegExp(`^${registry.address}/test/busybox@sha256:[a-f0-9]{64}$`),
+    );
+    const before = (await listImages(client, {} as never)).images?.length;
+    const err = await pullImage(client, `${registry.address}/test/absent:1`).catch(
+      (e: unknown) => e,
+    );
+    expect((err as SkiffError).code).toBe('NotFound');
+    expect((await listImages(client, {} as never)).images?.length).toBe(before);
+    expect(await leases()).toEqual([]);
   });
 });
