@@ -1,0 +1,6 @@
+// The typed Kubernetes REST client: kubeconfig reading, CRUD, patch and watch.
+export * from './client.ts';
+export * from './kubeconfig.ts';
+export * from './resource.ts';
+export * from './status-error.ts';
+export * from './watch-stream.ts';

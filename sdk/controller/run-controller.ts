@@ -1,0 +1,108 @@
+import type { ObjectKey, ReconcileResult, Reconciler } from '../controller.ts';
+import type { Logger } from '../plugin.ts';
+import type { WorkQueue } from './work-queue.ts';
+
+/** keyOf is the queue key of an object: `namespace/name`, or `name` for cluster-scoped ones. */
+export function keyOf(obj: { metadata?: { namespace?: string; name?: string } }): string {
+  const ns = obj.metadata?.namespace ?? '';
+  const name = obj.metadata?.name ?? '';
+  return ns === '' ? name : `${ns}/${name}`;
+}
+
+/** parseKey splits a queue key back into an ObjectKey. */
+export function parseKey(key: string): ObjectKey {
+  const slash = key.indexOf('/');
+  return slash < 0
+    ? { namespace: '', name: key }
+    : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** ReconcileFunction reconciles one key; the runner decides what its outcome means. */
+export type ReconcileFunction = (key: ObjectKey, signal: AbortSignal) => Promise<ReconcileResult>;
+
+/** RunControllerOptions say which queue to drain, how to reconcile and with how many workers. */
+export interface RunControllerOptions {
+  readonly queue: WorkQueue;
+  readonly reconcile: ReconcileFunction | Reconciler;
+  /** workers is how many keys reconcile at once (default 1); one key never runs twice at once. */
+  readonly workers?: number;
+  readonly logger?: Logger;
+  /** signal stops the workers: the queue shuts down and reconciles in flight see the abort. */
+  readonly signal?: AbortSignal;
+}
+
+/** RunningController is a started controller; stop() shuts the queue and waits for the workers. */
+export interface RunningController {
+  stop(): Promise<void>;
+  /** finished settles when every worker has returned. */
+  readonly finished: Promise<void>;
+}
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * runController drains a work queue with workers, applying the reconcile contract. This is the
+ * one place that decides retries: done forgets the key's back-off; requeueAfter adds the key
+ * back after the delay without counting a failure; a thrown error retries with the key's
+ * back-off; terminal logs the reason and forgets the key, which comes back only when its
+ * object changes again.
+ */
+export function runController(options: RunControllerOptions): RunningController {
+  const { queue } = options;
+  const logger = options.logger ?? silent;
+  const reconcile: ReconcileFunction =
+    typeof options.reconcile === 'function'
+      ? options.reconcile
+      : options.reconcile.reconcile.bind(options.reconcile);
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError(`workers must be a positive integer, not ${workers}`);
+  const abort = new AbortController();
+  const stop = () => {
+    abort.abort();
+    queue.shutDown();
+  };
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
+
+  const work = async () => {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      try {
+        const result = await reconcile(parseKey(key), abort.signal);
+        if ('done' in result) queue.forget(key);
+        else if ('requeueAfterMs' in result) {
+          queue.forget(key);
+          queue.addAfter(key, result.requeueAfterMs);
+        } else {
+          logger.error('reconcile failed for good; not retried until the object changes', {
+            key,
+            reason: result.terminal,
+          });
+          queue.forget(key);
+        }
+      } catch (err) {
+        if (abort.signal.aborted) continue;
+        const delay = queue.addRateLimited(key);
+        logger.warn('reconcile failed; retrying', {
+          key,
+          error: err instanceof Error ? err.message : String(err),
+          retryInMs: delay,
+        });
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  const finished = Promise.all(Array.from({ length: workers }, work)).then(() => {
+    options.signal?.removeEventListener('abort', stop);
+  });
+  return {
+    finished,
+    async stop() {
+      stop();
+      await finished;
+    },
+  };
+}
