@@ -38,7 +38,8 @@ function cruise(files: Record<string, string>) {
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-describe('import direction check', () => {
+// Each case spawns dependency-cruiser (about a second alone, several on a loaded machine).
+describe('import direction check', { timeout: 60_000 }, () => {
   it('passes a tree that follows plugins -> sdk <- core', () => {
     const r = cruise({});
     expect(r.output).toContain('no dependency violations');
