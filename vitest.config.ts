@@ -14,6 +14,8 @@ export default defineConfig({
         ...decorators,
         test: {
           name: 'unit',
+          // Generous: CI machines have two cores and the integration suites share them.
+          testTimeout: 30_000,
           include: ['{sdk,core,plugins,scripts}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           sequence: { groupOrder: 0 },
