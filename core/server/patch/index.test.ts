@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinKindRegistry } from '../../../sdk/api/builtin-kinds.ts';
 import type { KubeObject } from '../../../sdk/api/meta.ts';
 import { isSkiffError, type SkiffError } from '../../../sdk/errors.ts';
-import { applyPatch, type PatchContext } from './index.ts';
+import { applyPatch, mergeKeys, type PatchContext } from './index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test fixtures are poked freely
 type Doc = Record<string, any>;
@@ -211,6 +211,13 @@ describe('strategic merge patch', () => {
     {
       name: '$retainKeys drops the fields not listed (strategy type switch)',
       patch: { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } },
+      check: (o: Doc) => expect(o.spec.strategy).toEqual({ type: 'Recreate' }),
+    },
+    {
+      name: '$retainKeys as kubectl sends it, with the dropped field set to null',
+      patch: {
+        spec: { strategy: { $retainKeys: ['type'], rollingUpdate: null, type: 'Recreate' } },
+      },
       check: (o: Doc) => expect(o.spec.strategy).toEqual({ type: 'Recreate' }),
     },
     {
@@ -537,5 +544,35 @@ describe('merge patch and JSON patch', () => {
         fieldsV1: { 'f:spec': { 'f:replicas': {} } },
       },
     ]);
+  });
+});
+
+describe('the merge-key table', () => {
+  it('covers every built-in kind, so each accepts strategic merge patch', () => {
+    for (const def of builtinKindRegistry().all()) {
+      const out = applyPatch(
+        smp,
+        { apiVersion: def.apiVersion, kind: def.kind, metadata: { name: 'x' } },
+        { metadata: { labels: { a: 'b' } } },
+        { def },
+      );
+      expect(isSkiffError(out) ? `${def.kind}: ${out.message}` : def.kind).toBe(def.kind);
+    }
+  });
+
+  it('names merge keys and strategies the OpenAPI document can carry', () => {
+    expect(mergeKeys['io.k8s.api.core.v1.PodSpec']?.containers).toMatchObject({
+      patchMergeKey: 'name',
+      patchStrategy: 'merge',
+      listType: 'map',
+    });
+    expect(mergeKeys['io.k8s.api.core.v1.Container']?.ports).toMatchObject({
+      patchMergeKey: 'containerPort',
+      listMapKeys: ['containerPort', 'protocol'],
+    });
+    expect(mergeKeys['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']?.finalizers).toMatchObject({
+      patchStrategy: 'merge',
+      listType: 'set',
+    });
   });
 });

@@ -144,6 +144,7 @@ export const mergeKeys: Readonly<Record<string, DefinitionPatchInfo>> = {
     conditions: conditions(core('ReplicationControllerCondition')),
   },
   [core('Endpoints')]: { subsets: atomicList },
+  [core('PodTemplate')]: { template: { ref: core('PodTemplateSpec') } },
   [apps('Deployment')]: {
     spec: { ref: apps('DeploymentSpec') },
     status: { ref: apps('DeploymentStatus') },
@@ -206,12 +207,16 @@ export const mergeKeys: Readonly<Record<string, DefinitionPatchInfo>> = {
 
 /** KindPatchRoot names the definition of a built-in kind's top-level object. */
 export interface KindPatchRoot {
-  readonly group: string;
+  /** groups are the API groups serving the kind (older versions may live in another group). */
+  readonly groups: readonly string[];
   readonly definition: string;
 }
 
+/** Groups that served a kind in older versions, besides its own. */
+const formerGroups: Readonly<Record<string, string>> = { Ingress: 'extensions' };
+
 const root = (group: string, pkg: string, kind: string): KindPatchRoot => ({
-  group,
+  groups: formerGroups[kind] === undefined ? [group] : [group, formerGroups[kind]],
   definition: `io.k8s.api.${pkg}.${kind}`,
 });
 
@@ -239,6 +244,9 @@ export const kindRoots: Readonly<Record<string, KindPatchRoot>> = Object.fromEnt
           'PersistentVolume',
           'PersistentVolumeClaim',
           'ReplicationController',
+          'PodTemplate',
+          'ResourceQuota',
+          'LimitRange',
         ],
       ],
       [
@@ -254,6 +262,13 @@ export const kindRoots: Readonly<Record<string, KindPatchRoot>> = Object.fromEnt
       ['node.k8s.io', 'node.v1', ['RuntimeClass']],
       ['discovery.k8s.io', 'discovery.v1', ['EndpointSlice']],
       ['autoscaling', 'autoscaling.v1', ['Scale']],
+      ['policy', 'policy.v1', ['PodDisruptionBudget']],
+      ['scheduling.k8s.io', 'scheduling.v1', ['PriorityClass']],
+      [
+        'rbac.authorization.k8s.io',
+        'rbac.v1',
+        ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'],
+      ],
     ] as const
   ).flatMap(([group, pkg, kinds]) => kinds.map((k) => [k, root(group, pkg, k)] as const)),
 );
@@ -277,5 +292,5 @@ function isKindRoot(definition: string): boolean {
 /** rootDefinition returns the definition a built-in kind starts at, or undefined for others. */
 export function rootDefinition(group: string, kind: string): string | undefined {
   const r = kindRoots[kind];
-  return r !== undefined && r.group === group ? r.definition : undefined;
+  return r?.groups.includes(group) === true ? r.definition : undefined;
 }

@@ -52,8 +52,9 @@ function mergeMap(
   if (retain !== undefined) {
     if (!Array.isArray(retain) || !retain.every((k) => typeof k === 'string'))
       throw bad('invalid patch format of retainKeys');
-    for (const key of Object.keys(patch))
-      if (!key.startsWith('$') && !retain.includes(key))
+    // A key the patch deletes (null) need not be retained; kubectl sends such keys.
+    for (const [key, value] of Object.entries(patch))
+      if (!key.startsWith('$') && value !== null && !retain.includes(key))
         throw invalid("patch content doesn't match retainKeys list");
     for (const key of Object.keys(result)) if (!retain.includes(key)) delete result[key];
   }
