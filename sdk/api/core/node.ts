@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import { ObjectMeta, TypeMeta } from '../meta.ts';
-import { arr, bool, int, obj, opt, Quantity, str, strMap, Time } from '../schema-kit.ts';
+import { arr, bool, FreeForm, int, obj, opt, Quantity, str, strMap, Time } from '../schema-kit.ts';
 import { Taint } from './affinity.ts';
 
 /** NodeSpec is the desired state of a node. */
@@ -63,7 +63,8 @@ export const NodeStatus = obj({
   images: opt(arr(obj({ names: opt(arr(str())), sizeBytes: opt(int()) }))),
   volumesInUse: opt(arr(str())),
   volumesAttached: opt(arr(obj({ name: str(), devicePath: str() }))),
-  config: opt(obj({})),
+  // NodeConfigStatus belongs to the retired dynamic kubelet config; kept as written.
+  config: opt(strMap(FreeForm)),
   runtimeHandlers: opt(
     arr(
       obj({

@@ -1,9 +1,11 @@
 import type { Static } from '@sinclair/typebox';
-import { Condition, ObjectMeta, TypeMeta } from '../meta.ts';
+import { ObjectMeta, TypeMeta } from '../meta.ts';
 import { arr, bool, obj, opt, Quantity, str, strMap, Time } from '../schema-kit.ts';
 import { NodeSelector } from './affinity.ts';
 import { ObjectReference } from './service.ts';
-import { PersistentVolumeClaimSpec, volumeSourceFields } from './volume.ts';
+import { legacySources, PersistentVolumeClaimSpec, volumeSourceFields } from './volume.ts';
+
+const SecretReference = obj({ name: opt(str()), namespace: opt(str()) });
 
 /** PersistentVolume is a piece of storage in the cluster. */
 export const PersistentVolume = obj({
@@ -21,9 +23,20 @@ export const PersistentVolume = obj({
           readOnly: opt(bool()),
           fsType: opt(str()),
           volumeAttributes: opt(strMap(str())),
+          controllerPublishSecretRef: opt(SecretReference),
+          nodeStageSecretRef: opt(SecretReference),
+          nodePublishSecretRef: opt(SecretReference),
+          controllerExpandSecretRef: opt(SecretReference),
+          nodeExpandSecretRef: opt(SecretReference),
         }),
       ),
-      iscsi: volumeSourceFields.iscsi,
+      iscsi: opt(
+        obj({
+          ...volumeSourceFields.iscsi.properties,
+          ...{ secretRef: opt(SecretReference) },
+        }),
+      ),
+      ...legacySources,
       local: opt(obj({ path: str(), fsType: opt(str()) })),
       accessModes: opt(arr(str())),
       claimRef: opt(ObjectReference),
@@ -56,7 +69,19 @@ export const PersistentVolumeClaim = obj({
       phase: opt(str()),
       accessModes: opt(arr(str())),
       capacity: opt(strMap(Quantity)),
-      conditions: opt(arr(Condition)),
+      conditions: opt(
+        arr(
+          obj({
+            type: str(),
+            status: str(),
+            lastProbeTime: opt(Time),
+            lastTransitionTime: opt(Time),
+            reason: opt(str()),
+            message: opt(str()),
+          }),
+        ),
+      ),
+      modifyVolumeStatus: opt(obj({ targetVolumeAttributesClassName: opt(str()), status: str() })),
       allocatedResources: opt(strMap(Quantity)),
       allocatedResourceStatuses: opt(strMap(str())),
       currentVolumeAttributesClassName: opt(str()),

@@ -74,6 +74,15 @@ export const volumeSourceFields = {
             serviceAccountToken: opt(
               obj({ audience: opt(str()), expirationSeconds: opt(int()), path: str() }),
             ),
+            clusterTrustBundle: opt(
+              obj({
+                name: opt(str()),
+                signerName: opt(str()),
+                labelSelector: opt(LabelSelector),
+                optional: opt(bool()),
+                path: str(),
+              }),
+            ),
           }),
         ),
       ),
@@ -104,6 +113,11 @@ export const volumeSourceFields = {
       iscsiInterface: opt(str()),
       fsType: opt(str()),
       readOnly: opt(bool()),
+      portals: opt(arr(str())),
+      chapAuthDiscovery: opt(bool()),
+      chapAuthSession: opt(bool()),
+      secretRef: opt(LocalRef),
+      initiatorName: opt(str()),
     }),
   ),
 };
@@ -111,7 +125,8 @@ export const volumeSourceFields = {
 // In-tree cloud and network volume types that skiff does not mount; accepted so that older
 // manifests decode, with their contents kept as written.
 const legacy = () => opt(strMap(FreeForm));
-const legacySources = {
+/** legacySources are the in-tree volume types kept as written (pods and persistent volumes). */
+export const legacySources = {
   gcePersistentDisk: legacy(),
   awsElasticBlockStore: legacy(),
   gitRepo: legacy(),

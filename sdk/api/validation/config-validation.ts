@@ -5,6 +5,7 @@ import type { ConfigMap, Namespace, Secret, ServiceAccount } from '../core/confi
 import type { Event } from '../core/event.ts';
 import type { Node } from '../core/node.ts';
 import type { PersistentVolume, PersistentVolumeClaim } from '../core/persistent-volume.ts';
+import { legacySources } from '../core/volume.ts';
 import type { StorageClass } from '../storage/storage-class.ts';
 import { nonNegative, oneOf, validateResourceList } from './common.ts';
 import {
@@ -137,9 +138,14 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
   });
   if (spec.capacity?.storage === undefined) out.push(required('spec.capacity'));
   validateResourceList(spec.capacity, 'spec.capacity', out);
-  const sources = (['hostPath', 'nfs', 'csi', 'iscsi', 'local'] as const).filter(
-    (k) => spec[k] !== undefined,
-  );
+  const sources = [
+    'hostPath',
+    'nfs',
+    'csi',
+    'iscsi',
+    'local',
+    ...Object.keys(legacySources),
+  ].filter((k) => (spec as Record<string, unknown>)[k] !== undefined);
   if (sources.length === 0) out.push(required('spec', 'must specify a volume type'));
   if (sources.length > 1)
     out.push(

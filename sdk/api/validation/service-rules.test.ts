@@ -261,3 +261,42 @@ describe('service, config and storage rules', () => {
       ).toBe(true);
   });
 });
+
+describe('persistent volume sources', () => {
+  it.each([
+    [{ gcePersistentDisk: { pdName: 'disk-1', fsType: 'ext4' } }, []],
+    [
+      {
+        csi: {
+          driver: 'x.csi.io',
+          volumeHandle: 'h',
+          nodePublishSecretRef: { name: 's', namespace: 'n' },
+        },
+      },
+      [],
+    ],
+    [
+      {
+        iscsi: {
+          targetPortal: '10.0.0.1:3260',
+          iqn: 'iqn.x',
+          lun: 0,
+          portals: ['10.0.0.2:3260'],
+          secretRef: { name: 's', namespace: 'n' },
+        },
+      },
+      [],
+    ],
+    [
+      { nfs: { server: 'n', path: '/' }, local: { path: '/x' } },
+      ['spec.local: Invalid value: "": may not specify more than 1 volume type'],
+    ],
+  ])('%j', (source, expected) => {
+    expect(
+      check('PersistentVolume', (o) => {
+        o.spec.hostPath = undefined;
+        Object.assign(o.spec, source);
+      }),
+    ).toEqual(expected);
+  });
+});
