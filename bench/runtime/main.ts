@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectRuntime } from '../../sdk/runtime/client.ts';
 import { buildImages } from '../../test/fixtures/images/index.ts';
-import { startDockerd, startDockerRuntime } from '../../test/harness/dockerd.ts';
+import { freePodSubnet, startDockerd, startDockerRuntime } from '../../test/harness/dockerd.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 50);
 const warmup = 3;
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     await dockerd.loadImages((await buildImages([image])).path);
     const adapter = await startDockerRuntime(dockerd, join(dir, 'runtime.sock'), {
       network,
-      subnet: '10.253.0.0/16',
+      subnet: freePodSubnet(),
     });
     const client = connectRuntime(adapter.endpoint, { timeoutMs: 60_000 });
     try {

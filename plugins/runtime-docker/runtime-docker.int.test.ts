@@ -8,7 +8,7 @@ import { connectRuntime, type RuntimeClient } from '../../sdk/runtime/client.ts'
 import type { RpcRequest } from '../../sdk/runtime/rpcs.ts';
 import { type RuntimeServer, serveRuntime } from '../../sdk/runtime/server.ts';
 import { buildImages } from '../../test/fixtures/images/index.ts';
-import { type Dockerd, startDockerd } from '../../test/harness/dockerd.ts';
+import { type Dockerd, freePodSubnet, startDockerd } from '../../test/harness/dockerd.ts';
 import { pushImage, type Registry, startRegistry } from '../../test/harness/registry.ts';
 import { DockerRuntime, defaultDockerOptions } from './adapter.ts';
 import { label } from './labels.ts';
@@ -19,12 +19,14 @@ let server: RuntimeServer;
 let client: RuntimeClient;
 let dir: string;
 const busybox = 'skiff.local/busybox:1';
+const subnet = freePodSubnet();
+const subnetPrefix = subnet.split('.').slice(0, 2).join('.');
 
 async function serve(): Promise<void> {
   const adapter = await DockerRuntime.start({
     ...defaultDockerOptions,
     dockerHost: dockerd.host,
-    subnet: '10.251.0.0/16',
+    subnet,
   });
   server = await serveRuntime(adapter, {
     listen: `unix://${join(dir, 'docker.sock')}`,
@@ -121,12 +123,12 @@ describe('Docker adapter over runtime.v1', () => {
     });
     expect(pauseAfter).toHaveLength(1);
     const net = await dockerd.docker.getNetwork('skiff-pods').inspect();
-    expect(net.IPAM?.Config?.[0]?.Subnet).toBe('10.251.0.0/16');
+    expect(net.IPAM?.Config?.[0]?.Subnet).toBe(subnet);
     await client.removePodSandbox({ podSandboxId: first.podSandboxId });
     await dockerd.docker.getNetwork('skiff-pods').remove();
     const second = await client.runPodSandbox({ config: sandboxConfig('second') });
     const status = await client.podSandboxStatus({ podSandboxId: second.podSandboxId });
-    expect(status.status?.network?.ip).toMatch(/^10\.251\./);
+    expect(status.status?.network?.ip?.startsWith(`${subnetPrefix}.`)).toBe(true);
     await client.removePodSandbox({ podSandboxId: second.podSandboxId });
   });
 
@@ -141,7 +143,7 @@ describe('Docker adapter over runtime.v1', () => {
     const { podSandboxId } = await client.runPodSandbox({ config });
     const status = await client.podSandboxStatus({ podSandboxId });
     expect(status.status?.state).toBe('SANDBOX_READY');
-    expect(status.status?.network?.ip).toMatch(/^10\.251\./);
+    expect(status.status?.network?.ip?.startsWith(`${subnetPrefix}.`)).toBe(true);
     expect(status.status?.labels).toEqual({ app: 'web' });
     const { containerId } = await client.createContainer({
       podSandboxId,

@@ -205,3 +205,16 @@ export async function startDockerRuntime(
   });
   return { endpoint, daemon };
 }
+
+/**
+ * freePodSubnet picks a 10.x.0.0/16 no host route uses yet, so pod networks of suites that run
+ * at the same time (several dockerds on one host) never overlap.
+ */
+export function freePodSubnet(): string {
+  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+  for (let tries = 0; tries < 100; tries++) {
+    const second = 200 + Math.floor(Math.random() * 50);
+    if (!routes.includes(`10.${second}.`)) return `10.${second}.0.0/16`;
+  }
+  throw new Error('no free 10.200-249.0.0/16 subnet for a pod network');
+}

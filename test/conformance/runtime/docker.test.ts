@@ -7,6 +7,7 @@ import { buildImages } from '../../fixtures/images/index.ts';
 import {
   type Dockerd,
   type DockerRuntimeProcess,
+  freePodSubnet,
   startDockerd,
   startDockerRuntime,
 } from '../../harness/dockerd.ts';
@@ -20,7 +21,7 @@ runtimeConformance(
     const dir = mkdtempSync(join(tmpdir(), 'skiff-docker-conf-'));
     try {
       const adapter = await startDockerRuntime(dockerd, join(dir, 'runtime.sock'), {
-        subnet: '10.252.0.0/16',
+        subnet: freePodSubnet(),
       });
       return {
         endpoint: adapter.endpoint,
@@ -47,13 +48,14 @@ describe('runtime-docker: a killed adapter loses nothing', () => {
   let client: RuntimeClient;
   let dir: string;
   let socket: string;
+  const subnet = freePodSubnet();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-docker-crash-'));
     socket = join(dir, 'runtime.sock');
     dockerd = await startDockerd();
     await dockerd.loadImages((await buildImages([conformanceImage])).path);
-    adapter = await startDockerRuntime(dockerd, socket, { subnet: '10.252.0.0/16' });
+    adapter = await startDockerRuntime(dockerd, socket, { subnet });
     client = connectRuntime(adapter.endpoint, { timeoutMs: 30_000 });
   });
   afterAll(async () => {
@@ -105,7 +107,7 @@ describe('runtime-docker: a killed adapter loses nothing', () => {
     expect(new Set(containersBefore.map((c) => c.id))).toEqual(new Set([running, exited, created]));
 
     adapter.daemon.kill('SIGKILL');
-    adapter = await startDockerRuntime(dockerd, socket, { subnet: '10.252.0.0/16' });
+    adapter = await startDockerRuntime(dockerd, socket, { subnet });
 
     const sandboxesAfter = (await client.listPodSandbox({})).items;
     const containersAfter = (await client.listContainers({})).containers;
