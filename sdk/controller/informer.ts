@@ -115,7 +115,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   async #run(signal: AbortSignal): Promise<void> {
     const base = this.#options.retryMs ?? 250;
     let pause = base;
-    let needList = true;
+    // A restarted informer resumes from what it saw; only the first start lists.
+    let needList = !this.#synced;
     while (!signal.aborted) {
       try {
         if (needList) {
