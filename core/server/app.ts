@@ -32,6 +32,8 @@ export interface ApiServerOptions {
   https?: { key: string; cert: string };
   /** token is the bearer token required on every request but the public ones. */
   token?: string;
+  /** extraTokens are further accepted bearer tokens (the node join token). */
+  extraTokens?: string[];
   /** bodyLimit is the largest request body in bytes (Kubernetes: 3 MiB). */
   bodyLimit?: number;
   /** bookmarkIntervalMs is how often watches that allow bookmarks get one. */
@@ -139,13 +141,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   });
   registerMetrics(app, new RequestMetrics());
   const token = opts.token;
-  if (token !== undefined)
+  if (token !== undefined) {
+    const accepted = [token, ...(opts.extraTokens ?? [])];
     app.addHook('onRequest', async (req) => {
       const path = req.url.split('?')[0] ?? '';
       if (publicPaths.has(path)) return;
-      if (!tokenMatches(req.headers.authorization, token))
+      if (!accepted.some((t) => tokenMatches(req.headers.authorization, t)))
         throw new SkiffError('Unauthorized', 'Unauthorized');
     });
+  }
 
   for (const path of ['/healthz', '/livez', '/readyz'])
     app.get(path, async (_req, reply) => {

@@ -21,6 +21,9 @@ describe('cluster PKI', () => {
     expect(serving.subjectAltName).toContain('DNS:localhost');
     expect(serving.checkHost('localhost')).toBe('localhost');
     expect(first.adminToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.nodeToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.nodeToken).not.toBe(first.adminToken);
+    expect(readFileSync(join(dir, 'node-token'), 'utf8').trim()).toBe(first.nodeToken);
     expect(statSync(pkiPaths(dir).caKey).mode & 0o777).toBe(0o600);
     const second = await ensurePki(dir);
     expect(second).toEqual(first);

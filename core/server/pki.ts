@@ -20,6 +20,8 @@ export interface ClusterPki {
   serverCert: string;
   serverKey: string;
   adminToken: string;
+  /** nodeToken is what a joining node agent presents (`<data-dir>/node-token`, as k3s does). */
+  nodeToken: string;
 }
 
 /** pkiPaths are where the files live under a data dir. */
@@ -32,6 +34,7 @@ export function pkiPaths(dataDir: string) {
     serverCert: join(dir, 'apiserver.crt'),
     serverKey: join(dir, 'apiserver.key'),
     adminToken: join(dir, 'admin.token'),
+    nodeToken: join(dataDir, 'node-token'),
     kubeconfig: join(dataDir, 'admin.kubeconfig'),
   };
 }
@@ -148,11 +151,13 @@ export async function ensurePki(dataDir: string, extraHosts: string[] = []): Pro
     writeFileSync(p.serverCert, serving.cert);
   }
   if (!existsSync(p.adminToken)) writeSecret(p.adminToken, `${randomBytes(32).toString('hex')}\n`);
+  if (!existsSync(p.nodeToken)) writeSecret(p.nodeToken, `${randomBytes(32).toString('hex')}\n`);
   return {
     caCert: readFileSync(p.caCert, 'utf8'),
     serverCert: readFileSync(p.serverCert, 'utf8'),
     serverKey: readFileSync(p.serverKey, 'utf8'),
     adminToken: readFileSync(p.adminToken, 'utf8').trim(),
+    nodeToken: readFileSync(p.nodeToken, 'utf8').trim(),
   };
 }
 

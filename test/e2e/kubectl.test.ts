@@ -291,6 +291,9 @@ lastTimestamp: "2026-01-01T00:00:00Z"
     });
     const admin = await get({ authorization: `Bearer ${cfg.users[0].user.token}` });
     expect(admin.status).toBe(200);
+    const nodeToken = readFileSync(join(work, 'data', 'node-token'), 'utf8').trim();
+    expect((await get({ authorization: `Bearer ${nodeToken}` })).status).toBe(200);
+    expect((await get({ authorization: 'Bearer wrong' })).status).toBe(401);
   });
 
   it('delete pod X and delete -f', async () => {

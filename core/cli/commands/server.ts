@@ -43,6 +43,7 @@ export async function runServer(opts: ServerCommandOptions): Promise<void> {
     kinds: builtinKindRegistry(),
     https: { key: pki.serverKey, cert: pki.serverCert },
     token: pki.adminToken,
+    extraTokens: [pki.nodeToken],
   });
   await server.app.listen({ host, port });
   const address = server.app.server.address();
