@@ -1,4 +1,4 @@
-import { defineExtensionKind } from './plugin.ts';
+import { defineExtensionKind, token } from './plugin.ts';
 
 /**
  * The scheduler plugin contract, shaped after the Kubernetes scheduling framework: a scheduler
@@ -81,7 +81,20 @@ export interface SchedulingNode {
 export interface NodeInfo {
   readonly node: SchedulingNode;
   readonly pods: readonly SchedulingPod[];
+  /**
+   * requested sums the requests of the pods on the node (cpu in millicores, memory and storage
+   * in bytes, other resources in units). The framework keeps it up to date; a NodeInfo built
+   * by hand may leave it out, and plugins then add up the pods themselves.
+   */
+  readonly requested?: Readonly<Record<string, number>>;
+  /** usedPorts holds the host ports taken on the node as `protocol/hostIP/port`. */
+  readonly usedPorts?: ReadonlySet<string>;
+  /** podsWithRequiredAntiAffinity are the pods on the node with required anti-affinity terms. */
+  readonly podsWithRequiredAntiAffinity?: readonly SchedulingPod[];
 }
+
+/** MaybePromise is a value or a promise of it: hot extension points may answer synchronously. */
+export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * CycleState carries data between the extension points of one scheduling cycle (a PreFilter
@@ -120,15 +133,17 @@ export interface PreFilterResult {
 
 /** PreFilterPlugin checks the pod or precomputes state before filtering. */
 export interface PreFilterPlugin extends SchedulerPlugin {
+  /** nodes are every node of the cycle's snapshot (what inter-pod rules and spread count over). */
   preFilter(
     state: CycleState,
     pod: SchedulingPod,
-  ): Promise<{ status: Status; result?: PreFilterResult }>;
+    nodes: readonly NodeInfo[],
+  ): MaybePromise<{ status: Status; result?: PreFilterResult }>;
 }
 
 /** FilterPlugin rules out nodes that cannot run the pod. */
 export interface FilterPlugin extends SchedulerPlugin {
-  filter(state: CycleState, pod: SchedulingPod, node: NodeInfo): Promise<Status>;
+  filter(state: CycleState, pod: SchedulingPod, node: NodeInfo): MaybePromise<Status>;
 }
 
 /** PostFilterPlugin runs when no node fits (preemption lives here). */
@@ -142,7 +157,7 @@ export interface PostFilterPlugin extends SchedulerPlugin {
 
 /** PreScorePlugin precomputes state for scoring over the nodes that passed filtering. */
 export interface PreScorePlugin extends SchedulerPlugin {
-  preScore(state: CycleState, pod: SchedulingPod, nodes: readonly NodeInfo[]): Promise<Status>;
+  preScore(state: CycleState, pod: SchedulingPod, nodes: readonly NodeInfo[]): MaybePromise<Status>;
 }
 
 /** ScorePlugin ranks a feasible node; NormalizeScore, when present, maps scores to 0..100. */
@@ -151,8 +166,8 @@ export interface ScorePlugin extends SchedulerPlugin {
     state: CycleState,
     pod: SchedulingPod,
     node: NodeInfo,
-  ): Promise<{ status: Status; score: number }>;
-  normalizeScore?(state: CycleState, pod: SchedulingPod, scores: NodeScore[]): Promise<Status>;
+  ): MaybePromise<{ status: Status; score: number }>;
+  normalizeScore?(state: CycleState, pod: SchedulingPod, scores: NodeScore[]): MaybePromise<Status>;
 }
 
 /** ReservePlugin holds resources on the chosen node; unreserve undoes it when a later point fails. */
@@ -203,3 +218,14 @@ export type AnySchedulerPlugin = SchedulerPlugin &
 
 /** schedulerPluginExtension is the extension kind `scheduler-plugin/<Name>`. */
 export const schedulerPluginExtension = defineExtensionKind<AnySchedulerPlugin>('scheduler-plugin');
+
+/**
+ * PodBinder writes a placement to the cluster (the pod's binding subresource). Core registers
+ * one under podBinderToken; a Bind plugin resolves it. A refused binding is a Status, not a throw.
+ */
+export interface PodBinder {
+  bind(pod: SchedulingPod, nodeName: string): Promise<Status>;
+}
+
+/** podBinderToken resolves the PodBinder the scheduler's Bind plugins use. */
+export const podBinderToken = token<PodBinder>('core.podBinder');

@@ -1,0 +1,71 @@
+import type { NodeInfo, SchedulingNode, SchedulingPod } from '../../sdk/scheduler.ts';
+import {
+  asPod,
+  podHostPorts,
+  podRequests,
+  type ResourceAmounts,
+} from '../../sdk/scheduler-resources.ts';
+
+/** podKey is the `namespace/name` key of a pod. */
+export function podKey(pod: SchedulingPod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+}
+
+/**
+ * CachedNodeInfo is the framework's NodeInfo. It is never changed in place: adding or removing a
+ * pod makes a new value, so a plugin holding one from an earlier point sees a steady picture.
+ */
+export class CachedNodeInfo implements NodeInfo {
+  constructor(
+    readonly node: SchedulingNode,
+    readonly pods: readonly SchedulingPod[],
+    readonly requested: Readonly<ResourceAmounts>,
+    readonly usedPorts: ReadonlySet<string>,
+    readonly podsWithRequiredAntiAffinity: readonly SchedulingPod[] = [],
+  ) {}
+
+  /** CachedNodeInfo.of builds a NodeInfo for a node and the pods on it. */
+  static of(node: SchedulingNode, pods: readonly SchedulingPod[] = []): CachedNodeInfo {
+    let info = new CachedNodeInfo(node, [], { pods: 0 }, new Set());
+    for (const p of pods) info = info.withPod(p);
+    return info;
+  }
+
+  /** name is the node's name. */
+  get name(): string {
+    return this.node.metadata.name ?? '';
+  }
+
+  /** withNode is this NodeInfo with an updated node object and the same pods. */
+  withNode(node: SchedulingNode): CachedNodeInfo {
+    return new CachedNodeInfo(
+      node,
+      this.pods,
+      this.requested,
+      this.usedPorts,
+      this.podsWithRequiredAntiAffinity,
+    );
+  }
+
+  /** withPod is this NodeInfo with one more pod. */
+  withPod(pod: SchedulingPod): CachedNodeInfo {
+    const requested: ResourceAmounts = { ...this.requested };
+    for (const [k, v] of Object.entries(podRequests(pod))) requested[k] = (requested[k] ?? 0) + v;
+    requested.pods = (requested.pods ?? 0) + 1;
+    const ports = podHostPorts(pod);
+    const usedPorts = ports.length === 0 ? this.usedPorts : new Set([...this.usedPorts, ...ports]);
+    const anti =
+      asPod(pod).spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    const withAnti =
+      anti !== undefined && anti.length > 0
+        ? [...this.podsWithRequiredAntiAffinity, pod]
+        : this.podsWithRequiredAntiAffinity;
+    return new CachedNodeInfo(this.node, [...this.pods, pod], requested, usedPorts, withAnti);
+  }
+
+  /** withoutPod is this NodeInfo without the pod of that key (itself when it is not there). */
+  withoutPod(key: string): CachedNodeInfo {
+    const rest = this.pods.filter((p) => podKey(p) !== key);
+    return rest.length === this.pods.length ? this : CachedNodeInfo.of(this.node, rest);
+  }
+}
