@@ -1,4 +1,5 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { type FieldError, fieldPath, required, typeInvalid } from './field-error.ts';
 
@@ -101,11 +102,21 @@ function typeDetail(schema: TSchema): string {
   return 'has the wrong type';
 }
 
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
 /**
  * schemaErrors reports values of the wrong type and missing required fields, with paths.
  * Unknown fields are not reported here (decodeAgainst lists them); pass a decoded value.
  */
 export function schemaErrors(schema: TSchema, value: unknown): FieldError[] {
+  // A compiled check answers the common case (a well-typed object) quickly; the slower error
+  // walk runs only for values that fail it.
+  let check = compiled.get(schema);
+  if (check === undefined) {
+    check = TypeCompiler.Compile(schema);
+    compiled.set(schema, check);
+  }
+  if (check.Check(value)) return [];
   const seen = new Set<string>();
   const out: FieldError[] = [];
   for (const e of Value.Errors(schema, value)) {
