@@ -185,6 +185,31 @@ describe('strategic merge patch', () => {
       check: (o: Doc) => expect(podSpec(o).containers.map((c: Doc) => c.name)).toEqual(['nginx']),
     },
     {
+      name: 'kubectl apply dropping a container and an env var',
+      patch: {
+        spec: {
+          template: {
+            spec: {
+              '$setElementOrder/containers': [{ name: 'nginx' }],
+              containers: [
+                {
+                  name: 'nginx',
+                  '$setElementOrder/env': [{ name: 'A' }],
+                  env: [{ $patch: 'delete', name: 'B' }],
+                },
+                { $patch: 'delete', name: 'sidecar' },
+              ],
+            },
+          },
+        },
+      },
+      check: (o: Doc) => {
+        expect(podSpec(o).containers.map((c: Doc) => c.name)).toEqual(['nginx']);
+        expect(podSpec(o).containers[0].env).toEqual([{ name: 'A', value: '1' }]);
+        expect(JSON.stringify(o)).not.toContain('$');
+      },
+    },
+    {
       name: '$patch: replace in a list replaces the whole list',
       patch: {
         spec: {
@@ -219,6 +244,22 @@ describe('strategic merge patch', () => {
         spec: { strategy: { $retainKeys: ['type'], rollingUpdate: null, type: 'Recreate' } },
       },
       check: (o: Doc) => expect(o.spec.strategy).toEqual({ type: 'Recreate' }),
+    },
+    {
+      name: '$retainKeys inside a volume switches its source',
+      patch: {
+        spec: {
+          template: {
+            spec: {
+              volumes: [
+                { $retainKeys: ['configMap', 'name'], configMap: { name: 'cfg' }, name: 'data' },
+              ],
+            },
+          },
+        },
+      },
+      check: (o: Doc) =>
+        expect(podSpec(o).volumes).toEqual([{ name: 'data', configMap: { name: 'cfg' } }]),
     },
     {
       name: 'finalizers merge as a set',
