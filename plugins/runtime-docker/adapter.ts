@@ -160,6 +160,15 @@ export class DockerRuntime implements RuntimeAdapter, ImageImporter {
   containerStatus: Handler<'ContainerStatus'> = (req) => containers.containerStatus(this.#ctx, req);
   updateContainerResources: Handler<'UpdateContainerResources'> = (req) =>
     containers.updateContainerResources(this.#ctx, req);
+  reopenContainerLog: Handler<'ReopenContainerLog'> = async (req) => {
+    const info = await inspectObject(this.#ctx, 'container', req.containerId);
+    if (!info.State.Running)
+      throw new SkiffError('FailedPrecondition', `container ${info.Id} is not running`);
+    if (!this.#logs.reopen(info.Id)) {
+      await this.#logs.follow(info.Id, info.Config.Labels?.[label.logPath] ?? '');
+    }
+    return {};
+  };
   execSync: Handler<'ExecSync'> = (req) => execSync(this.#ctx, req);
   exec: Handler<'Exec'> = async (req) => {
     const info = await inspectObject(this.#ctx, 'container', req.containerId);

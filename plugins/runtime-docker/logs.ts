@@ -43,6 +43,7 @@ function isoToDockerSince(iso: string): string {
 export class LogCopier {
   readonly #ctx: DockerContext;
   readonly #active = new Map<string, Readable>();
+  readonly #reopeners = new Map<string, () => void>();
 
   constructor(ctx: DockerContext) {
     this.#ctx = ctx;
@@ -61,8 +62,15 @@ export class LogCopier {
       since: after ? isoToDockerSince(after) : 0,
     })) as unknown as Readable;
     this.#active.set(containerId, raw);
-    const fd = openSync(path, 'a');
+    let fd = openSync(path, 'a');
     let closed = false;
+    // After the kubelet renames the file for rotation, later lines go to a new file at path.
+    this.#reopeners.set(containerId, () => {
+      if (closed) return;
+      const next = openSync(path, 'a');
+      closeSync(fd);
+      fd = next;
+    });
     const pipe = (stream: 'stdout' | 'stderr') => {
       const out = new PassThrough();
       let pending = '';
@@ -85,6 +93,7 @@ export class LogCopier {
     const finish = () => {
       if (this.#active.get(containerId) !== raw) return;
       this.#active.delete(containerId);
+      this.#reopeners.delete(containerId);
       // Let the demultiplexer hand over what it still holds before the file closes.
       setImmediate(() => {
         closed = true;
@@ -94,6 +103,13 @@ export class LogCopier {
     raw.on('end', finish);
     raw.on('close', finish);
     raw.on('error', finish);
+  }
+
+  /** reopen makes a running copy write to a fresh file at its path; false when none runs. */
+  reopen(containerId: string): boolean {
+    const reopen = this.#reopeners.get(containerId);
+    reopen?.();
+    return reopen !== undefined;
   }
 
   /** stop ends the copy of one container (it was removed). */

@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -453,6 +461,21 @@ describe('Docker adapter over runtime.v1', () => {
     });
     // Every tick exactly once and in order: nothing lost or repeated across the restart.
     expect(ticks).toEqual(ticks.map((_, i) => i + 1));
+    // Rotation: the file is renamed, ReopenContainerLog starts a fresh one, the old one stops.
+    renameSync(logPath, `${logPath}.1`);
+    await client.reopenContainerLog({ containerId });
+    const rotatedSize = statSync(`${logPath}.1`).size;
+    const fresh = await waitFor('ticks in the fresh file', async () => {
+      const nums = readFileSync(logPath, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => Number(/tick (\d+)$/.exec(l)?.[1]));
+      return nums.length > 3 ? nums : undefined;
+    });
+    const lastRotated = Number(/tick (\d+)\n$/.exec(readFileSync(`${logPath}.1`, 'utf8'))?.[1]);
+    // The fresh file carries on exactly where the rotated one stops.
+    expect(fresh[0]).toBe(lastRotated + 1);
+    expect(statSync(`${logPath}.1`).size).toBe(rotatedSize);
     const info = await dockerd.docker.getContainer(containerId).inspect();
     expect(info.Config.Labels?.[label.sandboxId]).toBe(podSandboxId);
     await client.removePodSandbox({ podSandboxId });
