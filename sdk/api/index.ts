@@ -38,6 +38,7 @@ export * from './storage/storage-class.ts';
 export * from './validation/common.ts';
 export * from './validation/config-validation.ts';
 export * from './validation/container-validation.ts';
+export * from './validation/cron.ts';
 export * from './validation/field-error.ts';
 export * from './validation/meta-validation.ts';
 export * from './validation/names.ts';

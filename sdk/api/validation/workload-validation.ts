@@ -6,6 +6,7 @@ import type { ReplicationController } from '../core/replication-controller.ts';
 import type { LabelSelector } from '../meta.ts';
 import { labelSelectorFromSpec, matchesLabels } from '../selectors/label-selector.ts';
 import { intOrPercent, isZeroIntOrPercent, nonNegative, oneOf, positive } from './common.ts';
+import { cronScheduleProblem } from './cron.ts';
 import { type FieldError, fieldPath, invalid, required } from './field-error.ts';
 import { validateLabelSelector, validateLabels } from './meta-validation.ts';
 import { validatePodTemplate } from './pod-validation.ts';
@@ -236,32 +237,16 @@ export function validateJob(job: Job): FieldError[] {
   return validateJobSpec(job.spec, 'spec');
 }
 
-const cronField =
-  /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
-
-/** isCronSchedule tells whether a schedule has the standard five fields or a @macro. */
-export function isCronSchedule(schedule: string): boolean {
-  const s = schedule.trim().replace(/^(TZ|CRON_TZ)=\S+\s+/, '');
-  if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(s)) return true;
-  if (/^@every\s+\S+$/.test(s)) return true;
-  const fields = s.split(/\s+/);
-  return fields.length === 5 && fields.every((f) => cronField.test(f));
-}
-
 /** validateCronJob checks a batch/v1 CronJob's spec. */
 export function validateCronJob(cj: CronJob): FieldError[] {
   const spec = cj.spec;
   if (spec === undefined) return [required('spec')];
   const out: FieldError[] = [];
   if (spec.schedule === '') out.push(required('spec.schedule'));
-  else if (!isCronSchedule(spec.schedule))
-    out.push(
-      invalid(
-        'spec.schedule',
-        spec.schedule,
-        'must be a standard cron schedule of five fields or a predefined @macro',
-      ),
-    );
+  else {
+    const problem = cronScheduleProblem(spec.schedule);
+    if (problem !== undefined) out.push(invalid('spec.schedule', spec.schedule, problem));
+  }
   out.push(
     ...oneOf('spec.concurrencyPolicy', spec.concurrencyPolicy, ['Allow', 'Forbid', 'Replace']),
   );
