@@ -327,6 +327,9 @@ describe('rows of core, network and storage kinds', () => {
         status: { phase: 'Pending' },
       }),
     ).toMatchObject({ VOLUME: '', CAPACITY: '', 'ACCESS MODES': '' });
+    expect(row('PersistentVolume', { metadata: meta('pv-0'), spec: {}, status: {} })).toMatchObject(
+      { CAPACITY: '0', 'ACCESS MODES': '', CLAIM: '' },
+    );
     const sc = {
       metadata: meta('local', {
         annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },

@@ -19,6 +19,9 @@ import {
 import { accessModes, formatLabels, listWithMore, since } from './format.ts';
 import { podRow } from './pods.ts';
 
+/** quantity prints a resource quantity; a missing one is zero, as Kubernetes prints it. */
+const quantity = (v: unknown): string => (v === undefined || v === null ? '0' : String(v));
+
 function servicePorts(ports: Obj[]): string {
   const text = ports
     .map((p) => {
@@ -283,7 +286,7 @@ export const corePrinters: Readonly<Record<string, Printer>> = {
         str(s.storageClassName);
       return [
         name(o),
-        str(obj(s.capacity).storage),
+        quantity(obj(s.capacity).storage),
         accessModes(s.accessModes),
         str(s.persistentVolumeReclaimPolicy),
         o.metadata?.deletionTimestamp !== undefined ? 'Terminating' : str(status(o).phase),
@@ -318,7 +321,7 @@ export const corePrinters: Readonly<Record<string, Printer>> = {
         name(o),
         o.metadata?.deletionTimestamp !== undefined ? 'Terminating' : str(status(o).phase),
         str(s.volumeName),
-        bound ? str(obj(status(o).capacity).storage) : '',
+        bound ? quantity(obj(status(o).capacity).storage) : '',
         bound ? accessModes(status(o).accessModes) : '',
         storageClass,
         str(s.volumeAttributesClassName) || '<unset>',
