@@ -12,6 +12,8 @@ export interface WriteContext {
   fieldValidation: FieldValidation;
   dryRun: boolean;
   fieldManager?: string;
+  /** patched is set when the patch engine has already recorded managedFields for this write. */
+  patched?: boolean;
   /** warnings are sent back as `Warning` headers. */
   warnings: string[];
 }

@@ -7,6 +7,7 @@ import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
 import type { Store } from '../store/store.ts';
 import { decodeBody, generatedName, specOf, type WriteContext } from './decode.ts';
 import { fieldValue, selectableFields } from './field-getters.ts';
+import { recordUpdate, rootDefinition } from './patch/index.ts';
 import {
   decodeStored,
   encodeStored,
@@ -146,6 +147,25 @@ export class ObjectService {
       );
   }
 
+  // Creates and updates record their field manager's fields, as Kubernetes does.
+  #recordManager(
+    res: Resource,
+    before: KubeObject | undefined,
+    after: KubeObject,
+    ctx: WriteContext,
+    subresource?: string,
+  ): KubeObject {
+    if (ctx.fieldManager === undefined || ctx.fieldManager === '' || ctx.patched) return after;
+    const definition = rootDefinition(res.def.group, res.def.kind);
+    return recordUpdate(before, after, {
+      manager: ctx.fieldManager,
+      apiVersion: res.def.apiVersion,
+      now: new Date(),
+      ...(subresource === undefined ? {} : { subresource }),
+      ...(definition === undefined ? {} : { definition }),
+    });
+  }
+
   #validate(res: Resource, object: KubeObject): KubeObject {
     const defaulted = res.def.default(object);
     const errors = res.def.validate(defaulted);
@@ -192,7 +212,7 @@ export class ObjectService {
       else if (res.def.kind === 'Namespace') object.status = { phase: 'Active' };
       else if (object.status !== undefined) object.status = {};
     }
-    const valid = this.#validate(res, object);
+    const valid = this.#recordManager(res, undefined, this.#validate(res, object), ctx);
     const name = valid.metadata?.name ?? '';
     await this.#checkNamespace(res, ns, name);
     const key = storageKey(res, ns, name);
@@ -267,7 +287,7 @@ export class ObjectService {
       if (cm.generation !== undefined && specOf(next) !== specOf(current))
         (next.metadata ?? {}).generation = cm.generation + 1;
     }
-    const valid = this.#validate(res, next);
+    const valid = this.#recordManager(res, current, this.#validate(res, next), ctx, subresource);
     if (ctx.dryRun) return { ...valid };
     const vm = valid.metadata ?? {};
     try {

@@ -277,6 +277,7 @@ async function serve(
         subresource: sub,
       };
       let created = false;
+      ctx.patched = true;
       const result = await retryConflicts(async () => {
         let current: KubeObject | undefined;
         try {
@@ -347,18 +348,25 @@ async function serve(
   }
 }
 
+/** Final carries an error the patch engine decided on: retrying would give the same answer. */
+class Final {
+  constructor(readonly error: unknown) {}
+}
+
 // The patch engine returns its expected failures as values.
 function unwrap(result: unknown): unknown {
-  if (isSkiffError(result)) throw result;
+  if (isSkiffError(result)) throw new Final(result);
   return result;
 }
 
-// A patch is computed on the object as read; if it changed meanwhile, read and patch again.
+// A patch is computed on the object as read; if the store says it changed meanwhile, read and
+// patch again.
 async function retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof Final) throw err.error;
       if (!isSkiffError(err, 'Conflict') || i >= 4) throw err;
     }
   }

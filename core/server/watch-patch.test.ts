@@ -237,3 +237,33 @@ describe('patch', () => {
     ).toBe(4);
   });
 });
+
+describe('managedFields', () => {
+  it('records the creating field manager, and server-side apply then conflicts on its fields', async () => {
+    const created = await call(
+      'POST',
+      '/api/v1/namespaces/default/configmaps?fieldManager=kubectl-create',
+      cm('owned', { k: '1' }),
+    );
+    expect(created.body.metadata.managedFields).toMatchObject([
+      { manager: 'kubectl-create', operation: 'Update' },
+    ]);
+    const url = '/api/v1/namespaces/default/configmaps/owned?fieldManager=other';
+    const conflict = await call(
+      'PATCH',
+      url,
+      cm('owned', { k: '2' }),
+      'application/apply-patch+yaml',
+    );
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toMatchObject({ kind: 'Status', reason: 'Conflict' });
+    const forced = await call(
+      'PATCH',
+      `${url}&force=true`,
+      cm('owned', { k: '2' }),
+      'application/apply-patch+yaml',
+    );
+    expect(forced.status).toBe(200);
+    expect(forced.body.data).toEqual({ k: '2' });
+  });
+});
