@@ -22,11 +22,12 @@ export interface ImportedArchive {
   images: string[];
 }
 
-/** imageArchivesIn lists the tarballs (`*.tar`) of a directory, sorted; none when it is absent. */
+/** imageArchivesIn lists the tarball files (`*.tar`) of a directory, sorted; none when it is absent. */
 export function imageArchivesIn(dir: string): string[] {
   try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.tar'))
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.tar'))
+      .map((e) => e.name)
       .sort()
       .map((f) => join(dir, f));
   } catch {
