@@ -15,6 +15,7 @@ export * from './core/kinds.ts';
 export * from './core/node.ts';
 export * from './core/persistent-volume.ts';
 export * from './core/pod.ts';
+export * from './core/pod-resources.ts';
 export * from './core/replication-controller.ts';
 export * from './core/service.ts';
 export * from './core/volume.ts';
