@@ -1,7 +1,7 @@
 import type { Event } from '../../sdk/api/core/event.ts';
 import type { Node } from '../../sdk/api/core/node.ts';
 import type { Pod } from '../../sdk/api/core/pod.ts';
-import type { Status } from '../../sdk/scheduler.ts';
+import type { PodBinder, Status } from '../../sdk/scheduler.ts';
 
 /** WatchEvent is one change the scheduler hears about; the initial list arrives as ADDED. */
 export interface WatchEvent<T> {
@@ -35,4 +35,9 @@ export interface SchedulerCluster {
   setCondition(pod: Pod, condition: PodCondition): Promise<void>;
   /** recordEvent records an event about the pod (Scheduled, FailedScheduling). */
   recordEvent(pod: Pod, event: SchedulerEvent): Promise<void>;
+}
+
+/** clusterBinder is the PodBinder that binds through a SchedulerCluster. */
+export function clusterBinder(cluster: SchedulerCluster): PodBinder {
+  return { bind: (pod, nodeName) => cluster.bind(pod as Pod, nodeName) };
 }

@@ -115,6 +115,11 @@ export class SchedulingQueue {
     };
   }
 
+  /** inFlightCount is how many pods are being scheduled or bound right now. */
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
   /** add enqueues a new pending pod, or refreshes the object of one already known. */
   add(pod: SchedulingPod): void {
     const key = podKey(pod);

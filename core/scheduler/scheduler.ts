@@ -98,9 +98,17 @@ export class Scheduler {
     this.running = undefined;
   }
 
-  /** idle resolves once the bindings in flight have finished (tests and the bench use it). */
-  async settled(): Promise<void> {
-    while (this.bindings.size > 0) await Promise.allSettled([...this.bindings]);
+  /**
+   * idle resolves once no pod is ready to schedule and no binding is in flight (pods parked as
+   * unschedulable or in back-off do not count). Tests and the bench wait on it.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      while (this.bindings.size > 0) await Promise.allSettled([...this.bindings]);
+      const c = this.queue.counts();
+      if (c.active === 0 && this.queue.inFlightCount() === 0 && this.bindings.size === 0) return;
+      await new Promise((r) => setTimeout(r, 1));
+    }
   }
 
   /** allow lets a pod held at Permit by that plugin go on; the last allow releases it. */
