@@ -99,7 +99,11 @@ export class LeaderElector {
     while (!signal.aborted && !(await this.#attempt())) {
       await sleep(this.#timers, this.#o.retryPeriodMs, signal);
     }
-    if (signal.aborted) return;
+    if (signal.aborted) {
+      // A stop that raced a successful acquire must not leave the Lease held for its duration.
+      if (this.#o.releaseOnStop && this.#holder === this.#o.identity) await this.#release();
+      return;
+    }
     this.#leading = true;
     const leadership = new AbortController();
     const onAbort = () => leadership.abort();
