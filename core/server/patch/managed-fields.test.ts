@@ -138,6 +138,32 @@ describe('recordUpdate', () => {
     });
   });
 
+  it('takes a changed field of a list item without taking the item', () => {
+    const def = 'io.k8s.api.core.v1.Pod';
+    const pod = (image: string, extra: object[] = []): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'a', image }, ...extra] },
+    });
+    const created = recordUpdate(undefined, pod('x'), { ...writer('one'), definition: def });
+    const updated = recordUpdate(created, pod('y', [{ name: 'b', image: 'z' }]), {
+      ...writer('two'),
+      definition: def,
+    });
+    const two = (updated.metadata?.managedFields ?? []).find(
+      (e) => (e as { manager: string }).manager === 'two',
+    ) as { fieldsV1: unknown };
+    expect(two.fieldsV1).toEqual({
+      'f:spec': {
+        'f:containers': {
+          'k:{"name":"a"}': { 'f:image': {} },
+          'k:{"name":"b"}': { '.': {}, 'f:name': {}, 'f:image': {} },
+        },
+      },
+    });
+  });
+
   it('leaves an unchanged object without a new entry', () => {
     const created = recordUpdate(undefined, cm({ a: '1' }), writer('one'));
     expect(recordUpdate(created, created, writer('two')).metadata?.managedFields).toHaveLength(1);

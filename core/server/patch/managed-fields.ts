@@ -83,9 +83,13 @@ export function recordUpdate(
   const beforeJson = before as unknown as JsonObject | undefined;
   const touched = fieldsOf(afterJson, writer.definition)
     .paths()
-    .filter(
-      (p) => beforeJson === undefined || !deepEqual(valueAt(beforeJson, p), valueAt(afterJson, p)),
-    );
+    .filter((p) => {
+      if (beforeJson === undefined) return true;
+      const was = valueAt(beforeJson, p);
+      // A list item's own node changes hands only when the item is new, not when a field in it changes.
+      if (p.at(-1) === '.') return was === absent;
+      return !deepEqual(was, valueAt(afterJson, p));
+    });
   const owners = readOwnership(before);
   for (const o of owners) {
     for (const p of o.fields.paths()) if (valueAt(afterJson, p) === absent) o.fields.delete(p);
