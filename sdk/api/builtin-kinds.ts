@@ -19,7 +19,6 @@ import * as d from './defaults/others.ts';
 import * as w from './defaults/workloads.ts';
 import { defineKind, type KindDefinition, KindRegistry } from './kinds.ts';
 import type { KubeObject } from './meta.ts';
-import { policyKinds } from './more-kinds.ts';
 import { EndpointSlice } from './networking/endpoint-slice.ts';
 import type {
   Ingress as IngressT,
@@ -27,6 +26,7 @@ import type {
 } from './networking/ingress.ts';
 import { Ingress, IngressClass, IngressV1beta1 } from './networking/ingress.ts';
 import { ingressV1beta1ToV1, ingressV1ToV1beta1 } from './networking/ingress-conversion.ts';
+import { policyKinds } from './policy-kinds.ts';
 import { StorageClass } from './storage/storage-class.ts';
 import * as cv from './validation/config-validation.ts';
 import { nameIsDnsSubdomain } from './validation/names.ts';
