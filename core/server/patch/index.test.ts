@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinKindRegistry } from '../../../sdk/api/builtin-kinds.ts';
 import type { KubeObject } from '../../../sdk/api/meta.ts';
 import { isSkiffError, type SkiffError } from '../../../sdk/errors.ts';
-import { applyPatch, mergeKeys, type PatchContext } from './index.ts';
+import { applyPatch, fieldInfo, mergeKeys, openApiExtensions, type PatchContext } from './index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test fixtures are poked freely
 type Doc = Record<string, any>;
@@ -599,6 +599,39 @@ describe('the merge-key table', () => {
       );
       expect(isSkiffError(out) ? `${def.kind}: ${out.message}` : def.kind).toBe(def.kind);
     }
+  });
+
+  it.each([
+    [
+      'io.k8s.api.core.v1.PodSpec',
+      'volumes',
+      {
+        'x-kubernetes-patch-merge-key': 'name',
+        'x-kubernetes-patch-strategy': 'merge,retainKeys',
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      },
+    ],
+    [
+      'io.k8s.api.core.v1.ServiceSpec',
+      'ports',
+      {
+        'x-kubernetes-patch-merge-key': 'port',
+        'x-kubernetes-patch-strategy': 'merge',
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['port', 'protocol'],
+      },
+    ],
+    ['io.k8s.api.core.v1.ServiceSpec', 'selector', { 'x-kubernetes-map-type': 'atomic' }],
+    ['io.k8s.api.core.v1.PodSpec', 'tolerations', { 'x-kubernetes-list-type': 'atomic' }],
+    [
+      'io.k8s.api.apps.v1.DeploymentSpec',
+      'strategy',
+      { 'x-kubernetes-patch-strategy': 'retainKeys' },
+    ],
+    ['io.k8s.api.core.v1.PodSpec', 'hostname', {}],
+  ])('gives the OpenAPI extensions of %s.%s', (definition, field, want) => {
+    expect(openApiExtensions(fieldInfo(definition, field))).toEqual(want);
   });
 
   it('names merge keys and strategies the OpenAPI document can carry', () => {

@@ -20,6 +20,7 @@ export {
   type KindPatchRoot,
   kindRoots,
   mergeKeys,
+  openApiExtensions,
   type PatchStrategy,
   rootDefinition,
 } from './merge-keys.ts';

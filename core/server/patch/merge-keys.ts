@@ -294,3 +294,18 @@ export function rootDefinition(group: string, kind: string): string | undefined 
   const r = kindRoots[kind];
   return r?.groups.includes(group) === true ? r.definition : undefined;
 }
+
+/**
+ * openApiExtensions returns the `x-kubernetes-*` keys the OpenAPI schema of a field carries for
+ * its patch behaviour (merge key, strategy, list type and keys, map type); empty for a plain field.
+ */
+export function openApiExtensions(info: FieldPatchInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (info.patchMergeKey !== undefined) out['x-kubernetes-patch-merge-key'] = info.patchMergeKey;
+  if (info.patchStrategy !== undefined) out['x-kubernetes-patch-strategy'] = info.patchStrategy;
+  if (info.listType !== undefined) out['x-kubernetes-list-type'] = info.listType;
+  if (info.listType === 'map' && info.listMapKeys !== undefined)
+    out['x-kubernetes-list-map-keys'] = [...info.listMapKeys];
+  if (info.mapType !== undefined) out['x-kubernetes-map-type'] = info.mapType;
+  return out;
+}
