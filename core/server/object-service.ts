@@ -166,9 +166,10 @@ export class ObjectService {
     });
   }
 
-  #validate(res: Resource, object: KubeObject): KubeObject {
+  #validate(res: Resource, object: KubeObject, prev?: KubeObject): KubeObject {
     const defaulted = res.def.default(object);
-    const errors = res.def.validate(defaulted);
+    const errors =
+      prev === undefined ? res.def.validate(defaulted) : res.def.validateUpdate(defaulted, prev);
     if (errors.length > 0) throw invalidError(res.def, defaulted, errors);
     return defaulted;
   }
@@ -287,7 +288,13 @@ export class ObjectService {
       if (cm.generation !== undefined && specOf(next) !== specOf(current))
         (next.metadata ?? {}).generation = cm.generation + 1;
     }
-    const valid = this.#recordManager(res, current, this.#validate(res, next), ctx, subresource);
+    const valid = this.#recordManager(
+      res,
+      current,
+      this.#validate(res, next, current),
+      ctx,
+      subresource,
+    );
     if (ctx.dryRun) return { ...valid };
     const vm = valid.metadata ?? {};
     try {

@@ -118,6 +118,24 @@ describe('verbs beyond get/create/update', () => {
     expect((await store.list('/registry/core/configmaps/team/')).items).toEqual([]);
   });
 
+  it('refuses an update that changes an immutable field, with 422 and nothing stored', async () => {
+    const created = (
+      await call('POST', '/api/v1/namespaces/default/configmaps', {
+        ...cm('frozen'),
+        data: { a: '1' },
+        immutable: true,
+      })
+    ).body;
+    const changed = { ...created, data: { a: '2' } };
+    const r = await call('PUT', '/api/v1/namespaces/default/configmaps/frozen', changed);
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ kind: 'Status', reason: 'Invalid' });
+    expect(r.body.details.causes).toContainEqual(expect.objectContaining({ field: 'data' }));
+    const now = (await call('GET', '/api/v1/namespaces/default/configmaps/frozen')).body;
+    expect(now.data).toEqual({ a: '1' });
+    expect(now.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+  });
+
   it('dryRun=All validates and answers without storing', async () => {
     const r = await call('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', cm('dry'));
     expect(r.status).toBe(201);
