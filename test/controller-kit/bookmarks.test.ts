@@ -6,6 +6,7 @@ import { type ApiServer, createApiServer } from '../../core/server/app.ts';
 import { openStore } from '../../core/store/open-store.ts';
 import type { Store } from '../../core/store/store.ts';
 import { builtinKindRegistry } from '../../sdk/api/builtin-kinds.ts';
+import type { KubeObject } from '../../sdk/api/meta.ts';
 import { KubeClient } from '../../sdk/client/client.ts';
 import { Informer } from '../../sdk/controller/informer.ts';
 
@@ -40,7 +41,7 @@ describe('watch bookmarks', () => {
     await informer.waitForSync();
     const before = Number(informer.resourceVersion);
     // A write the informer's selector filters out moves the revision; only a bookmark tells.
-    const other = await client.create(defaults, { metadata: { name: 'unfollowed' }, data: {} });
+    const other = await client.create<KubeObject>(defaults, { metadata: { name: 'unfollowed' } });
     const target = Number(other.metadata?.resourceVersion);
     expect(target).toBeGreaterThan(before);
     const deadline = Date.now() + 20_000;
