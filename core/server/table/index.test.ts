@@ -69,7 +69,10 @@ describe('columns', () => {
     const generic = new Set(['Role', 'ClusterRole', 'LimitRange']);
     for (const def of builtinKinds)
       if (!generic.has(def.kind))
-        expect(normal(def.kind), def.kind).not.toEqual(['NAME', 'CREATED AT']);
+        expect(
+          normal(def.kind),
+          `${def.kind} has no printer: add its kubectl columns in core/server/table/printers-*.ts`,
+        ).not.toEqual(['NAME', 'CREATED AT']);
     expect(normal('Widget')).toEqual(['NAME', 'CREATED AT']);
     const t = toTable('Widget', [{ metadata: meta('w') }], { now });
     expect(t.rows[0]?.cells).toEqual(['w', '2026-02-27T09:00:00Z']);
