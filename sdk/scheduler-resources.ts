@@ -52,20 +52,30 @@ function maxInto(into: ResourceAmounts, other: ResourceAmounts): void {
 }
 
 const requestCache = new WeakMap<object, ResourceAmounts>();
+// The same pod is asked about once per node in a cycle: remember the last one before the map.
+let lastPod: object | undefined;
+let lastRequests: ResourceAmounts = {};
 
 /**
  * podRequests is what a pod asks of a node, as Kubernetes counts it: the larger of the sum of
  * the app containers and the largest init container, plus the pod overhead. Cached per object.
  */
 export function podRequests(pod: SchedulingPod): ResourceAmounts {
+  if (pod === lastPod) return lastRequests;
   const cached = requestCache.get(pod);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    lastPod = pod;
+    lastRequests = cached;
+    return cached;
+  }
   const spec = asPod(pod).spec;
   const sum: ResourceAmounts = {};
   for (const c of spec?.containers ?? []) addInto(sum, resourceList(c.resources?.requests));
   for (const c of spec?.initContainers ?? []) maxInto(sum, resourceList(c.resources?.requests));
   addInto(sum, resourceList(spec?.overhead));
   requestCache.set(pod, sum);
+  lastPod = pod;
+  lastRequests = sum;
   return sum;
 }
 
@@ -74,6 +84,8 @@ export function podRequests(pod: SchedulingPod): ResourceAmounts {
  * no cpu or memory (100m, 200Mi), so empty pods still spread out.
  */
 export function podScoringRequests(pod: SchedulingPod): { cpu: number; memory: number } {
+  const cached = scoringCache.get(pod);
+  if (cached !== undefined) return cached;
   const spec = asPod(pod).spec;
   let cpu = 0;
   let memory = 0;
@@ -83,17 +95,39 @@ export function podScoringRequests(pod: SchedulingPod): { cpu: number; memory: n
     memory +=
       req.memory === undefined ? defaultMemoryRequest : resourceAmount('memory', req.memory);
   }
-  return { cpu, memory };
+  const out = { cpu, memory };
+  scoringCache.set(pod, out);
+  return out;
 }
 
+const scoringCache = new WeakMap<object, { cpu: number; memory: number }>();
+
 /** nodeAllocatable is what the node offers to pods (status.allocatable, else capacity). */
-export function nodeAllocatable(node: SchedulingNode): ResourceAmounts {
+export function nodeAllocatable(node: SchedulingNode): Readonly<ResourceAmounts> {
   const cached = requestCache.get(node);
   if (cached !== undefined) return cached;
   const status = asNode(node).status;
   const out = resourceList(status?.allocatable ?? status?.capacity);
   requestCache.set(node, out);
   return out;
+}
+
+/** allocatableOf is a NodeInfo's allocatable, from the framework's copy when present. */
+export function allocatableOf(info: NodeInfo): Readonly<ResourceAmounts> {
+  return info.allocatable ?? nodeAllocatable(info.node);
+}
+
+/** nonZeroRequestedOf is the cpu and memory the node's pods count for when scoring. */
+export function nonZeroRequestedOf(info: NodeInfo): { cpu: number; memory: number } {
+  if (info.nonZeroRequested !== undefined) return info.nonZeroRequested;
+  let cpu = 0;
+  let memory = 0;
+  for (const p of info.pods) {
+    const r = podScoringRequests(p);
+    cpu += r.cpu;
+    memory += r.memory;
+  }
+  return { cpu, memory };
 }
 
 /** nodeRequested is what the pods on a node request, from the framework's sum when present. */

@@ -89,6 +89,13 @@ export interface NodeInfo {
   readonly requested?: Readonly<Record<string, number>>;
   /** usedPorts holds the host ports taken on the node as `protocol/hostIP/port`. */
   readonly usedPorts?: ReadonlySet<string>;
+  /** allocatable is the node's allocatable resources in the units of `requested`. */
+  readonly allocatable?: Readonly<Record<string, number>>;
+  /**
+   * nonZeroRequested sums cpu and memory requests counting a container without a request as
+   * 100m and 200Mi, as Kubernetes' scoring does.
+   */
+  readonly nonZeroRequested?: { readonly cpu: number; readonly memory: number };
   /** podsWithRequiredAntiAffinity are the pods on the node with required anti-affinity terms. */
   readonly podsWithRequiredAntiAffinity?: readonly SchedulingPod[];
 }

@@ -73,7 +73,9 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): num
 }
 
 function isThenable<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown })?.then === 'function';
+  // Plugins answer with plain values or native promises (async functions); instanceof is the
+  // cheap test in the per-node loop.
+  return v instanceof Promise;
 }
 
 function tagged(s: Status, plugin: string): Status {

@@ -1,8 +1,10 @@
 import type { NodeInfo, SchedulingNode, SchedulingPod } from '../../sdk/scheduler.ts';
 import {
   asPod,
+  nodeAllocatable,
   podHostPorts,
   podRequests,
+  podScoringRequests,
   type ResourceAmounts,
 } from '../../sdk/scheduler-resources.ts';
 
@@ -22,6 +24,11 @@ export class CachedNodeInfo implements NodeInfo {
     readonly requested: Readonly<ResourceAmounts>,
     readonly usedPorts: ReadonlySet<string>,
     readonly podsWithRequiredAntiAffinity: readonly SchedulingPod[] = [],
+    readonly nonZeroRequested: { readonly cpu: number; readonly memory: number } = {
+      cpu: 0,
+      memory: 0,
+    },
+    readonly allocatable: Readonly<ResourceAmounts> = nodeAllocatable(node),
   ) {}
 
   /** CachedNodeInfo.of builds a NodeInfo for a node and the pods on it. */
@@ -44,6 +51,7 @@ export class CachedNodeInfo implements NodeInfo {
       this.requested,
       this.usedPorts,
       this.podsWithRequiredAntiAffinity,
+      this.nonZeroRequested,
     );
   }
 
@@ -60,7 +68,20 @@ export class CachedNodeInfo implements NodeInfo {
       anti !== undefined && anti.length > 0
         ? [...this.podsWithRequiredAntiAffinity, pod]
         : this.podsWithRequiredAntiAffinity;
-    return new CachedNodeInfo(this.node, [...this.pods, pod], requested, usedPorts, withAnti);
+    const scoring = podScoringRequests(pod);
+    const nonZero = {
+      cpu: this.nonZeroRequested.cpu + scoring.cpu,
+      memory: this.nonZeroRequested.memory + scoring.memory,
+    };
+    return new CachedNodeInfo(
+      this.node,
+      [...this.pods, pod],
+      requested,
+      usedPorts,
+      withAnti,
+      nonZero,
+      this.allocatable,
+    );
   }
 
   /** withoutPod is this NodeInfo without the pod of that key (itself when it is not there). */

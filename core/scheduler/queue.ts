@@ -11,6 +11,8 @@ export interface QueuedPod {
   backoffUntil: number;
   /** seq orders pods that QueueSort ranks equal, first come first served. */
   seq: number;
+  /** poppedAt is when the current attempt took the pod from the queue (performance.now()). */
+  poppedAt: number;
 }
 
 /** QueueOptions tunes the per-pod exponential back-off and the clock. */
@@ -130,7 +132,7 @@ export class SchedulingQueue {
       if (this.unschedulable.delete(key)) this.toBackoffOrActive(existing);
       return;
     }
-    const q: QueuedPod = { pod, key, attempts: 0, backoffUntil: 0, seq: this.seq++ };
+    const q: QueuedPod = { pod, key, attempts: 0, backoffUntil: 0, seq: this.seq++, poppedAt: 0 };
     this.known.set(key, q);
     this.pushActive(q);
   }
@@ -138,9 +140,11 @@ export class SchedulingQueue {
   /** delete drops a pod (deleted, or bound by someone else) from every part of the queue. */
   delete(key: string): void {
     const q = this.known.get(key);
-    this.inFlight.delete(key);
+    const wasInFlight = this.inFlight.delete(key);
     if (q === undefined) return;
     this.known.delete(key);
+    // A pod being scheduled sits in no queue: nothing to search for.
+    if (wasInFlight) return;
     if (!this.unschedulable.delete(key) && !this.active.remove(key)) this.backoff.remove(key);
   }
 

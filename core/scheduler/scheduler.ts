@@ -20,6 +20,11 @@ export interface SchedulerOptions {
   readonly queue?: QueueOptions;
   /** onError hears of faults (a plugin that threw); the pod is retried with back-off. */
   readonly onError?: (err: unknown, pod: SchedulingPod) => void;
+  /**
+   * onAttempt hears how each attempt ended and how long it took, from leaving the queue to the
+   * end of binding (or of the failed cycle), in milliseconds. The bench reads latency from it.
+   */
+  readonly onAttempt?: (outcome: 'scheduled' | 'unschedulable' | 'error', ms: number) => void;
 }
 
 /** WaitingPod is a pod held at Permit; allow or reject settles it. */
@@ -193,16 +198,19 @@ export class Scheduler {
       return;
     }
     this.cycles += 1;
+    q.poppedAt = performance.now();
     const eventsAtStart = this.clusterEvents;
     const state = new CycleStateMap();
     const nodes = this.cache.nodes().slice();
     const result = await fw.schedule(state, pod, nodes);
     if (result.kind === 'unschedulable') {
+      this.attempt(q, 'unschedulable');
       await this.failed(pod, 'Unschedulable', result.message);
       this.queue.requeueUnschedulable(q, this.clusterEvents !== eventsAtStart);
       return;
     }
     if (result.kind === 'error') {
+      this.attempt(q, 'error');
       await this.failed(pod, 'SchedulerError', result.message);
       this.queue.requeueError(q);
       return;
@@ -243,6 +251,7 @@ export class Scheduler {
     if (s.code === 'Success') s = await fw.preBind(state, pod, nodeName);
     if (s.code === 'Success') s = await fw.bind(state, pod, nodeName);
     if (s.code === 'Success') {
+      this.attempt(q, 'scheduled');
       this.queue.done(q.key);
       await fw.postBind(state, pod, nodeName);
       await this.opts.cluster.recordEvent(this.podOf(pod), {
@@ -258,6 +267,7 @@ export class Scheduler {
     this.clusterEvents += 1;
     this.queue.moveAllToActiveOrBackoff();
     const unschedulable = s.code === 'Unschedulable' || s.code === 'UnschedulableAndUnresolvable';
+    this.attempt(q, unschedulable ? 'unschedulable' : 'error');
     await this.failed(
       pod,
       unschedulable ? 'Unschedulable' : 'SchedulerError',
@@ -285,6 +295,10 @@ export class Scheduler {
       };
       this.waiting.set(key, { pending: new Set(plugins), settle });
     });
+  }
+
+  private attempt(q: QueuedPod, outcome: 'scheduled' | 'unschedulable' | 'error'): void {
+    this.opts.onAttempt?.(outcome, performance.now() - q.poppedAt);
   }
 
   private podOf(pod: SchedulingPod): Pod {

@@ -70,6 +70,7 @@ export const interPodAffinity = {
     const anti = requiredTerms(pod, 'podAntiAffinity');
     const existingAnti = new Map<string, number>();
     for (const info of nodes) {
+      if (info.podsWithRequiredAntiAffinity?.length === 0) continue;
       const labels = labelsOf(info);
       for (const other of antiPodsOn(info)) {
         for (const t of requiredTerms(other, 'podAntiAffinity')) {

@@ -8,9 +8,9 @@ import {
 import { asPod, podHostPorts, portsConflict } from '../../sdk/scheduler-resources.ts';
 import { tolerates } from './helpers.ts';
 
-function created(pod: SchedulingPod): number {
-  const t = asPod(pod).metadata?.creationTimestamp;
-  return t === undefined ? 0 : Date.parse(t);
+function created(pod: SchedulingPod): string {
+  // RFC 3339 UTC timestamps order as strings, so no parsing per comparison.
+  return asPod(pod).metadata?.creationTimestamp ?? '';
 }
 
 /** prioritySort orders pending pods by priority, highest first, then by creation time. */

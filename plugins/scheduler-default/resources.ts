@@ -1,8 +1,8 @@
-import type { NodeInfo, SchedulingPod } from '../../sdk/scheduler.ts';
 import { type FilterPlugin, type ScorePlugin, status, success } from '../../sdk/scheduler.ts';
 import {
-  nodeAllocatable,
+  allocatableOf,
   nodeRequested,
+  nonZeroRequestedOf,
   podRequests,
   podScoringRequests,
 } from '../../sdk/scheduler-resources.ts';
@@ -15,22 +15,30 @@ import {
 export const nodeResourcesFit = {
   name: 'NodeResourcesFit',
   filter(_state, pod, info) {
-    const allocatable = nodeAllocatable(info.node);
+    const allocatable = allocatableOf(info);
     const requested = nodeRequested(info);
-    const reasons: string[] = [];
+    let reasons: string[] | undefined;
     const podCount = info.requested?.pods ?? info.pods.length;
-    if (podCount + 1 > (allocatable.pods ?? 0)) reasons.push('Too many pods');
-    for (const [name, want] of Object.entries(podRequests(pod))) {
+    if (podCount + 1 > (allocatable.pods ?? 0)) reasons = ['Too many pods'];
+    const wanted = podRequests(pod);
+    for (const name in wanted) {
+      const want = wanted[name] ?? 0;
       if (want <= 0 || name === 'pods') continue;
       if (want > (allocatable[name] ?? 0) - (requested[name] ?? 0)) {
+        reasons ??= [];
         reasons.push(`Insufficient ${name}`);
       }
     }
-    return reasons.length === 0 ? success : status('Unschedulable', ...reasons);
+    return reasons === undefined ? success : status('Unschedulable', ...reasons);
   },
   score(_state, pod, info) {
-    const { cpu, memory, allocCpu, allocMemory } = usage(pod, info);
-    const score = (leastAllocated(cpu, allocCpu) + leastAllocated(memory, allocMemory)) / 2;
+    const own = podScoringRequests(pod);
+    const used = nonZeroRequestedOf(info);
+    const alloc = allocatableOf(info);
+    const score =
+      (leastAllocated(own.cpu + used.cpu, alloc.cpu ?? 0) +
+        leastAllocated(own.memory + used.memory, alloc.memory ?? 0)) /
+      2;
     return { status: success, score: Math.trunc(score) };
   },
 } satisfies FilterPlugin & ScorePlugin;
@@ -39,7 +47,13 @@ export const nodeResourcesFit = {
 export const nodeResourcesBalancedAllocation = {
   name: 'NodeResourcesBalancedAllocation',
   score(_state, pod, info) {
-    const { cpu, memory, allocCpu, allocMemory } = usage(pod, info);
+    const own = podScoringRequests(pod);
+    const used = nonZeroRequestedOf(info);
+    const alloc = allocatableOf(info);
+    const cpu = own.cpu + used.cpu;
+    const memory = own.memory + used.memory;
+    const allocCpu = alloc.cpu ?? 0;
+    const allocMemory = alloc.memory ?? 0;
     const fc = allocCpu === 0 ? 0 : Math.min(cpu / allocCpu, 1);
     const fm = allocMemory === 0 ? 0 : Math.min(memory / allocMemory, 1);
     // With two resources the standard deviation is half their difference.
@@ -47,30 +61,6 @@ export const nodeResourcesBalancedAllocation = {
     return { status: success, score: Math.trunc((1 - std) * 100) };
   },
 } satisfies ScorePlugin;
-
-const scoringCache = new WeakMap<object, { cpu: number; memory: number }>();
-
-function scoringRequests(pod: SchedulingPod): { cpu: number; memory: number } {
-  let r = scoringCache.get(pod);
-  if (r === undefined) {
-    r = podScoringRequests(pod);
-    scoringCache.set(pod, r);
-  }
-  return r;
-}
-
-function usage(pod: SchedulingPod, info: NodeInfo) {
-  const own = scoringRequests(pod);
-  let cpu = own.cpu;
-  let memory = own.memory;
-  for (const p of info.pods) {
-    const r = scoringRequests(p);
-    cpu += r.cpu;
-    memory += r.memory;
-  }
-  const alloc = nodeAllocatable(info.node);
-  return { cpu, memory, allocCpu: alloc.cpu ?? 0, allocMemory: alloc.memory ?? 0 };
-}
 
 /** leastAllocated is Kubernetes' per-resource score: the free share of the node, 0..100. */
 export function leastAllocated(requested: number, capacity: number): number {
