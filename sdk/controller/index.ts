@@ -2,6 +2,7 @@
 // the runner that applies the reconcile contract, and leader election on Leases.
 export * from './backoff.ts';
 export * from './informer.ts';
+export * from './informer-factory.ts';
 export * from './leader-election.ts';
 export * from './manual-timers.ts';
 export * from './object-cache.ts';

@@ -9,6 +9,7 @@ import { builtinKindRegistry } from '../../sdk/api/builtin-kinds.ts';
 import type { KubeObject } from '../../sdk/api/meta.ts';
 import { KubeClient } from '../../sdk/client/client.ts';
 import { Informer } from '../../sdk/controller/informer.ts';
+import { InformerFactory } from '../../sdk/controller/informer-factory.ts';
 
 // The skiff server process sends bookmarks every 30 s; this suite serves the same API in
 // process with a short interval, over plain HTTP, to see them without waiting.
@@ -61,5 +62,26 @@ describe('watch bookmarks', () => {
     const none: string[] = [];
     for await (const e of client.watch(defaults, { timeoutSeconds: 1 })) none.push(e.type);
     expect(none).not.toContain('BOOKMARK');
+  });
+
+  it('shares one informer per collection and selector through the factory', async () => {
+    const factory = new InformerFactory(client, { retryMs: 50 });
+    const defaults = { group: '', version: 'v1', plural: 'configmaps', namespace: 'default' };
+    const a = factory.informerFor(defaults, { labelSelector: 'shared' });
+    const b = factory.informerFor(defaults, { labelSelector: 'shared' });
+    const c = factory.informerFor(defaults);
+    const d = factory.informerFor({ ...defaults, namespace: 'kube-system' });
+    expect(a).toBe(b);
+    expect(new Set([a, c, d]).size).toBe(3);
+    await client.create<KubeObject>(defaults, {
+      metadata: { name: 'shared-1', labels: { shared: 'y' } },
+    });
+    factory.start();
+    await factory.waitForSync();
+    expect(a.cache.keys()).toEqual(['default/shared-1']);
+    expect(c.cache.keys()).toContain('default/shared-1');
+    expect(d.cache.keys()).not.toContain('default/shared-1');
+    await factory.stop();
+    expect([a, c, d].map((i) => i.stats.lists)).toEqual([1, 1, 1]);
   });
 });

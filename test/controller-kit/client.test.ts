@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigMap } from '../../sdk/api/core/config.ts';
+import type { KubeObject } from '../../sdk/api/meta.ts';
 import { KubeClient } from '../../sdk/client/client.ts';
 import { readKubeconfig } from '../../sdk/client/kubeconfig.ts';
 import type { WatchEvent } from '../../sdk/client/watch-stream.ts';
@@ -66,6 +67,35 @@ describe('KubeClient against a real skiff server', () => {
     await client.delete(configMaps, 'crud');
     await client.delete(configMaps, 'applied');
     expect((await failure(() => client.get(configMaps, 'crud'))).code).toBe('NotFound');
+  });
+
+  it('writes status through the status subresource', async () => {
+    const deployments = {
+      group: 'apps',
+      version: 'v1',
+      plural: 'deployments',
+      namespace: 'default',
+    };
+    const made = await client.create<KubeObject>(deployments, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'with-status' },
+      spec: {
+        selector: { matchLabels: { app: 'w' } },
+        template: {
+          metadata: { labels: { app: 'w' } },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        },
+      },
+    });
+    const written = await client.updateStatus(deployments, {
+      ...made,
+      status: { observedGeneration: 1, replicas: 2 },
+    });
+    expect(written.status).toMatchObject({ replicas: 2 });
+    const read = await client.get<KubeObject>(deployments, 'with-status');
+    expect(read.status).toMatchObject({ observedGeneration: 1, replicas: 2 });
+    await client.delete(deployments, 'with-status');
   });
 
   it('turns Status answers into SkiffErrors with the right code', async () => {
