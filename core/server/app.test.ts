@@ -336,9 +336,21 @@ describe('API server', () => {
       version: 'v1',
       kind: 'Deployment',
     });
-    const deploy = doc.components.schemas['io.k8s.api.apps.v1.Deployment'];
-    const containers =
-      deploy.properties.spec.properties.template.properties.spec.properties.containers;
+    const schemas = doc.components.schemas;
+    const follow = (schema: any): any =>
+      schema.$ref === undefined
+        ? schema
+        : schemas[schema.$ref.replace('#/components/schemas/', '')];
+    const deploy = schemas['io.k8s.api.apps.v1.Deployment'];
+    expect(deploy['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'apps', version: 'v1', kind: 'Deployment' },
+    ]);
+    const templateRef = follow(deploy.properties.spec).properties.template;
+    expect(templateRef.$ref).toBe('#/components/schemas/io.k8s.api.core.v1.PodTemplateSpec');
+    const template = follow(templateRef);
+    expect(follow(template.properties.metadata).properties.labels.type).toBe('object');
+    const containers = follow(template.properties.spec).properties.containers;
+    expect(follow(containers.items).properties.image).toEqual({ type: 'string' });
     expect(containers['x-kubernetes-patch-merge-key']).toBe('name');
   });
 });

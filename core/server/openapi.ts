@@ -1,106 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Kind, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { KindDefinition } from '../../sdk/api/kinds.ts';
+import { type Components, openApiSchema } from './openapi-schema.ts';
 import type { Resource, ResourceRegistry } from './resources.ts';
 import { notFound } from './routes.ts';
 
 type Json = Record<string, unknown>;
-
-// Kubernetes merges these lists by key in strategic merge patches; the OpenAPI document says
-// so, and kubectl computes its patches from it.
-const mergeKeys: Record<string, string> = {
-  containers: 'name',
-  initContainers: 'name',
-  ephemeralContainers: 'name',
-  volumes: 'name',
-  env: 'name',
-  imagePullSecrets: 'name',
-  volumeMounts: 'mountPath',
-  volumeDevices: 'devicePath',
-  hostAliases: 'ip',
-};
-
-function mergeKeyFor(field: string, items: Json): string | undefined {
-  const props = (items.properties ?? {}) as Json;
-  if (field === 'ports')
-    return 'containerPort' in props ? 'containerPort' : 'port' in props ? 'port' : undefined;
-  const key = mergeKeys[field];
-  return key !== undefined && key in props ? key : undefined;
-}
-
-/** openApiSchema converts a TypeBox schema to the OpenAPI form Kubernetes publishes. */
-export function openApiSchema(schema: TSchema, field = ''): Json {
-  const description =
-    typeof schema.description === 'string' ? { description: schema.description } : {};
-  if (schema['x-kubernetes-int-or-string'] === true)
-    return {
-      type: 'string',
-      format: 'int-or-string',
-      'x-kubernetes-int-or-string': true,
-      ...description,
-    };
-  if (schema['x-kubernetes-quantity'] === true)
-    return { type: 'string', format: 'quantity', ...description };
-  switch (schema[Kind]) {
-    case 'Object': {
-      const props = (schema as unknown as { properties: Record<string, TSchema> }).properties;
-      const required = (schema as { required?: string[] }).required;
-      return {
-        type: 'object',
-        ...description,
-        properties: Object.fromEntries(
-          Object.entries(props).map(([k, v]) => [k, openApiSchema(v, k)]),
-        ),
-        ...(required && required.length > 0 ? { required: [...required] } : {}),
-      };
-    }
-    case 'Record': {
-      const pattern =
-        (schema as { patternProperties?: Record<string, TSchema> }).patternProperties ?? {};
-      const value = Object.values(pattern)[0];
-      return {
-        type: 'object',
-        ...description,
-        additionalProperties: value ? openApiSchema(value) : {},
-      };
-    }
-    case 'Array': {
-      const items = openApiSchema((schema as unknown as { items: TSchema }).items);
-      const key = mergeKeyFor(field, items);
-      return {
-        type: 'array',
-        ...description,
-        items,
-        ...(key === undefined
-          ? {}
-          : { 'x-kubernetes-patch-merge-key': key, 'x-kubernetes-patch-strategy': 'merge' }),
-      };
-    }
-    case 'String':
-      return {
-        type: 'string',
-        ...description,
-        ...(schema.format ? { format: schema.format } : {}),
-      };
-    case 'Integer':
-      return { type: 'integer', format: 'int64', ...description };
-    case 'Number':
-      return { type: 'number', format: 'double', ...description };
-    case 'Boolean':
-      return { type: 'boolean', ...description };
-    case 'Literal':
-      return { type: typeof schema.const, enum: [schema.const], ...description };
-    case 'Union': {
-      const consts = ((schema.anyOf ?? []) as TSchema[]).map((s) => s.const);
-      if (consts.every((c) => typeof c === 'string'))
-        return { type: 'string', enum: consts, ...description };
-      return { 'x-kubernetes-preserve-unknown-fields': true, ...description };
-    }
-    default:
-      return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, ...description };
-  }
-}
 
 /** schemaName is the name Kubernetes gives a kind's schema (`io.k8s.api.apps.v1.Deployment`). */
 export function schemaName(def: KindDefinition): string {
@@ -110,8 +15,18 @@ export function schemaName(def: KindDefinition): string {
 
 const gvk = (def: KindDefinition) => ({ group: def.group, version: def.version, kind: def.kind });
 
-function kindSchema(def: KindDefinition): Json {
-  return { ...openApiSchema(def.schema), 'x-kubernetes-group-version-kind': [gvk(def)] };
+function kindSchema(def: KindDefinition, components: Components): Json {
+  return {
+    ...openApiSchema(def.schema, '', components),
+    'x-kubernetes-group-version-kind': [gvk(def)],
+  };
+}
+
+/** schemasOf builds the named schemas of some kinds: each kind and the types it uses. */
+function schemasOf(defs: KindDefinition[], refBase: string): Record<string, Json> {
+  const components: Components = { schemas: {}, ref: (name) => `${refBase}${name}` };
+  for (const def of defs) components.schemas[schemaName(def)] = kindSchema(def, components);
+  return components.schemas;
 }
 
 function paths(resources: Resource[], ref: (def: KindDefinition) => Json): Json {
@@ -193,7 +108,10 @@ export function groupVersionDocument(
     info: { title: 'Kubernetes', version: 'v1.32.0' },
     paths: paths(resources, ref),
     components: {
-      schemas: Object.fromEntries(resources.map(({ def }) => [schemaName(def), kindSchema(def)])),
+      schemas: schemasOf(
+        resources.map((r) => r.def),
+        '#/components/schemas/',
+      ),
     },
   };
 }
@@ -205,7 +123,10 @@ export function swaggerDocument(registry: ResourceRegistry): Json {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: 'v1.32.0' },
     paths: paths(all, (def) => ({ schema: { $ref: `#/definitions/${schemaName(def)}` } })),
-    definitions: Object.fromEntries(all.map(({ def }) => [schemaName(def), kindSchema(def)])),
+    definitions: schemasOf(
+      all.map((r) => r.def),
+      '#/definitions/',
+    ),
   };
 }
 

@@ -235,7 +235,8 @@ lastTimestamp: "2026-01-01T00:00:00Z"
     expect(r.stdout).toMatch(/^KIND:\s+Deployment$/m);
     expect(r.stdout).toMatch(/^VERSION:\s+v1$/m);
     expect(r.stdout).toMatch(/^ {2}replicas\s+<integer>$/m);
-    expect(r.stdout).toMatch(/^ {2}template\s+<Object> -required-$/m);
+    expect(r.stdout).toMatch(/^ {2}template\s+<PodTemplateSpec> -required-$/m);
+    expect(r.stdout).toMatch(/^ {2}selector\s+<LabelSelector> -required-$/m);
   });
 
   it('get pods -w prints a pod created while watching', async () => {
