@@ -214,3 +214,40 @@ describe('verbs beyond get/create/update', () => {
     expect(proto.status).toBe(404);
   });
 });
+
+describe('legacy discovery', () => {
+  it('answers /api, /apis, /apis/GROUP and group-version resource lists as kubectl falls back to them', async () => {
+    const versions = (await call('GET', '/api')).body;
+    expect(versions).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    const groups = (await call('GET', '/apis')).body;
+    expect(groups.kind).toBe('APIGroupList');
+    const apps = groups.groups.find((g: Json) => g.name === 'apps');
+    expect(apps.preferredVersion).toEqual({ groupVersion: 'apps/v1', version: 'v1' });
+    const autoscaling = (await call('GET', '/apis/autoscaling')).body;
+    expect(autoscaling.preferredVersion.version).toBe('v2');
+    expect(autoscaling.versions.map((v: Json) => v.version)).toEqual(['v2', 'v1']);
+    const list = (await call('GET', '/apis/apps/v1')).body;
+    expect(list).toMatchObject({ kind: 'APIResourceList', groupVersion: 'apps/v1' });
+    expect(list.resources).toContainEqual(
+      expect.objectContaining({
+        name: 'deployments',
+        kind: 'Deployment',
+        namespaced: true,
+        shortNames: ['deploy'],
+      }),
+    );
+    expect(list.resources).toContainEqual(
+      expect.objectContaining({
+        name: 'deployments/scale',
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+      }),
+    );
+    const core = (await call('GET', '/api/v1')).body;
+    expect(core.resources).toContainEqual(
+      expect.objectContaining({ name: 'pods/binding', kind: 'Binding' }),
+    );
+    expect((await call('GET', '/apis/nope')).status).toBe(404);
+  });
+});
