@@ -57,9 +57,18 @@ function loadConstructors(): Record<ContainerdService, ClientConstructor> {
   return constructors;
 }
 
+/**
+ * AnyMessage is a google.protobuf.Any as the loader wants it: protobufjs keeps the field name
+ * `type_url` of its built-in definition whatever the case option says.
+ */
+export interface AnyMessage {
+  type_url: string;
+  value: Buffer;
+}
+
 /** anyMessage wraps JSON (an OCI spec or process) in a google.protobuf.Any with its type URL. */
-export function anyMessage(typeUrl: string, value: unknown): { typeUrl: string; value: Buffer } {
-  return { typeUrl, value: Buffer.from(JSON.stringify(value)) };
+export function anyMessage(typeUrl: string, value: unknown): AnyMessage {
+  return { type_url: typeUrl, value: Buffer.from(JSON.stringify(value)) };
 }
 
 /** specTypeUrl is the Any type URL containerd registers for an OCI runtime spec. */

@@ -1,0 +1,153 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { SkiffError } from '../../sdk/errors.ts';
+
+const run = promisify(execFile);
+
+/** PodNetworkOptions configures the pods' bridge network. */
+export interface PodNetworkOptions {
+  /** bridge is the host bridge the pods' veths attach to. */
+  bridge: string;
+  /** subnet is the pods' IPv4 range, handed out by host-local. */
+  subnet: string;
+  /** cniBinDir holds the CNI plugin binaries (Debian's containernetworking-plugins). */
+  cniBinDir: string;
+  /** ipamDir is where host-local records its allocations. */
+  ipamDir: string;
+}
+
+/** netnsName is the `ip netns` name of a sandbox's network namespace. */
+export function netnsName(sandboxId: string): string {
+  return `skiff-${sandboxId.slice(0, 16)}`;
+}
+
+/** netnsPath is where `ip netns add` mounts a namespace. */
+export function netnsPath(sandboxId: string): string {
+  return `/var/run/netns/${netnsName(sandboxId)}`;
+}
+
+function gatewayOf(subnet: string): string {
+  const [base] = subnet.split('/');
+  const octets = (base ?? '').split('.').map(Number);
+  octets[3] = (octets[3] ?? 0) + 1;
+  return octets.join('.');
+}
+
+function pluginConfigs(
+  options: PodNetworkOptions,
+): { type: string; ifname: string; conf: object }[] {
+  const common = { cniVersion: '0.4.0', name: options.bridge };
+  return [
+    { type: 'loopback', ifname: 'lo', conf: { ...common, type: 'loopback' } },
+    {
+      type: 'bridge',
+      ifname: 'eth0',
+      conf: {
+        ...common,
+        type: 'bridge',
+        bridge: options.bridge,
+        isGateway: true,
+        // No masquerade: no iptables rule is written on the host.
+        ipMasq: false,
+        hairpinMode: true,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: options.subnet, gateway: gatewayOf(options.subnet) }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          dataDir: options.ipamDir,
+        },
+      },
+    },
+  ];
+}
+
+function cni(
+  options: PodNetworkOptions,
+  command: 'ADD' | 'DEL',
+  plugin: { type: string; ifname: string; conf: object },
+  sandboxId: string,
+): Promise<string> {
+  const binary = join(options.cniBinDir, plugin.type);
+  if (!existsSync(binary)) {
+    return Promise.reject(
+      new Error(`${binary} is missing: install the Debian package containernetworking-plugins`),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, [], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+        CNI_COMMAND: command,
+        CNI_CONTAINERID: sandboxId,
+        CNI_NETNS: netnsPath(sandboxId),
+        CNI_IFNAME: plugin.ifname,
+        CNI_PATH: options.cniBinDir,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`CNI ${plugin.type} ${command} failed (${code}): ${out}${err}`)),
+    );
+    child.stdin.end(JSON.stringify(plugin.conf));
+  });
+}
+
+/**
+ * setUpPodNetwork creates the sandbox's network namespace and wires it with CNI (loopback,
+ * then a veth on the bridge with a host-local address); it answers the pod IP. On failure
+ * whatever it made is torn down again.
+ */
+export async function setUpPodNetwork(
+  options: PodNetworkOptions,
+  sandboxId: string,
+): Promise<string> {
+  await run('ip', ['netns', 'add', netnsName(sandboxId)]);
+  try {
+    let ip = '';
+    for (const plugin of pluginConfigs(options)) {
+      const result = JSON.parse(await cni(options, 'ADD', plugin, sandboxId)) as {
+        ips?: { address: string }[];
+      };
+      if (plugin.type === 'bridge') ip = result.ips?.[0]?.address.split('/')[0] ?? '';
+    }
+    if (!ip) throw new Error('CNI gave the pod no address');
+    return ip;
+  } catch (err) {
+    await tearDownPodNetwork(options, sandboxId);
+    throw new SkiffError('InternalError', `cannot set up the pod network: ${String(err)}`);
+  }
+}
+
+/** tearDownPodNetwork releases the pod's address and removes its namespace; absent parts are fine. */
+export async function tearDownPodNetwork(
+  options: PodNetworkOptions,
+  sandboxId: string,
+): Promise<void> {
+  for (const plugin of pluginConfigs(options).reverse()) {
+    await cni(options, 'DEL', plugin, sandboxId).catch(() => {});
+  }
+  if (existsSync(netnsPath(sandboxId))) {
+    await run('ip', ['netns', 'delete', netnsName(sandboxId)]).catch(() => {});
+  }
+}
+
+/** podNetworkReady tells whether the CNI plugins the network needs are installed. */
+export function podNetworkReady(options: PodNetworkOptions): string | undefined {
+  for (const p of ['loopback', 'bridge', 'host-local']) {
+    if (!existsSync(join(options.cniBinDir, p))) return `${join(options.cniBinDir, p)} is missing`;
+  }
+  return undefined;
+}

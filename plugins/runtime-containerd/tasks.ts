@@ -1,0 +1,167 @@
+import { isNotFound } from './client.ts';
+import type { Mount } from './content.ts';
+import { snapshotter } from './content.ts';
+import {
+  type ContainerRecord,
+  ioDir,
+  label,
+  nowNanos,
+  type RuntimeContext,
+  runcRoot,
+  setLabels,
+  taskOf,
+} from './context.ts';
+import { runcOptions } from './spec.ts';
+import { CriLogWriter, makeFifos, removeFifos } from './task-io.ts';
+
+const finishing = new Map<string, Promise<void>>();
+const watching = new Set<string>();
+
+function nanosOf(ts: { seconds: number; nanos: number } | null | undefined): string {
+  if (!ts || (!ts.seconds && !ts.nanos)) return nowNanos();
+  return (BigInt(ts.seconds) * 1_000_000_000n + BigInt(ts.nanos)).toString();
+}
+
+/**
+ * finishTask records the exit of a container's task (code and time in its labels), deletes
+ * the task and its shim, and closes the log copy. Concurrent calls share one run.
+ */
+export function finishTask(ctx: RuntimeContext, id: string): Promise<void> {
+  let run = finishing.get(id);
+  if (!run) {
+    run = (async () => {
+      try {
+        const r = await ctx.client.call<{
+          exitStatus: number;
+          exitedAt: { seconds: number; nanos: number };
+        }>('tasks', 'Delete', { containerId: id });
+        await setLabels(ctx, id, {
+          [label.exitCode]: String(r.exitStatus),
+          [label.finishedAt]: nanosOf(r.exitedAt),
+        }).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      } finally {
+        await ctx.logs.get(id)?.close();
+        ctx.logs.delete(id);
+        removeFifos(ioDir(ctx, id));
+      }
+    })().finally(() => finishing.delete(id));
+    finishing.set(id, run);
+  }
+  return run;
+}
+
+/** isFinishing tells whether the exit of a container's task is being recorded. */
+export function isFinishing(id: string): boolean {
+  return finishing.has(id);
+}
+
+/** settled waits for a finish of the container's task that is under way, if any. */
+export async function settled(id: string): Promise<void> {
+  await finishing.get(id)?.catch(() => {});
+}
+
+/** watchExit waits (containerd Wait) for a running task to exit, then finishes it. */
+export function watchExit(ctx: RuntimeContext, id: string): void {
+  if (watching.has(id)) return;
+  watching.add(id);
+  ctx.client
+    .call('tasks', 'Wait', { containerId: id }, { timeoutMs: 2 ** 31 - 1 })
+    .then(
+      () => finishTask(ctx, id),
+      () => {},
+    )
+    .catch(() => {})
+    .finally(() => watching.delete(id));
+}
+
+/**
+ * startTask creates and starts a container's task on its snapshot, its output copied to the
+ * CRI log file when one is given; a failure deletes the task again.
+ */
+export async function startTask(
+  ctx: RuntimeContext,
+  record: ContainerRecord,
+  logPath: string | undefined,
+): Promise<number> {
+  const { mounts } = await ctx.client.call<{ mounts: Mount[] }>('snapshots', 'Mounts', {
+    snapshotter,
+    key: record.snapshotKey,
+  });
+  let stdout = '';
+  let stderr = '';
+  if (logPath) {
+    const fifos = await makeFifos(ioDir(ctx, record.id));
+    ctx.logs.set(record.id, new CriLogWriter(fifos, logPath));
+    stdout = fifos.stdout;
+    stderr = fifos.stderr;
+  }
+  try {
+    await ctx.client.call('tasks', 'Create', {
+      containerId: record.id,
+      rootfs: mounts,
+      stdin: '',
+      stdout,
+      stderr,
+      terminal: false,
+      options: runcOptions(runcRoot(ctx)),
+    });
+    // Recorded before the start, so a status read while a quick process exits sees it.
+    await setLabels(ctx, record.id, { [label.startedAt]: nowNanos() });
+    const { pid } = await ctx.client.call<{ pid: number }>('tasks', 'Start', {
+      containerId: record.id,
+    });
+    watchExit(ctx, record.id);
+    return pid;
+  } catch (err) {
+    await ctx.client
+      .call('tasks', 'Kill', { containerId: record.id, signal: 9, all: true })
+      .catch(() => {});
+    await ctx.client.call('tasks', 'Delete', { containerId: record.id }).catch(() => {});
+    await ctx.logs.get(record.id)?.close();
+    ctx.logs.delete(record.id);
+    removeFifos(ioDir(ctx, record.id));
+    throw err;
+  }
+}
+
+async function exited(ctx: RuntimeContext, id: string, untilMs: number): Promise<boolean> {
+  while (Date.now() < untilMs) {
+    const t = await taskOf(ctx, id);
+    if (!t || t.status === 'STOPPED') return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/**
+ * stopTask sends SIGTERM, waits up to the grace period, then kills every process of the
+ * task, and finishes it. A container without a task is already stopped.
+ */
+export async function stopTask(
+  ctx: RuntimeContext,
+  id: string,
+  graceSeconds: number,
+): Promise<void> {
+  const task = await taskOf(ctx, id);
+  if (!task) return;
+  if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'CREATED') {
+    if (graceSeconds > 0) {
+      await ctx.client.call('tasks', 'Kill', { containerId: id, signal: 15 }).catch(() => {});
+      if (!(await exited(ctx, id, Date.now() + graceSeconds * 1000))) {
+        await ctx.client
+          .call('tasks', 'Kill', { containerId: id, signal: 9, all: true })
+          .catch(() => {});
+      }
+    } else {
+      await ctx.client
+        .call('tasks', 'Kill', { containerId: id, signal: 9, all: true })
+        .catch(() => {});
+    }
+    await exited(ctx, id, Date.now() + 30_000);
+  }
+  await finishTask(ctx, id);
+}
