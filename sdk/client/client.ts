@@ -181,11 +181,15 @@ export class KubeClient {
     options: WatchOptions = {},
   ): AsyncGenerator<WatchEvent<T>> {
     const { signal, ...query } = options;
+    // A half-open connection (a host gone without a word) would hang the watch for ever; the
+    // server ends a watch at timeoutSeconds, so silence well past that means the link is dead.
+    const idleMs = query.timeoutSeconds ? (query.timeoutSeconds + 30) * 1000 : undefined;
     const res = await this.#open(
       'GET',
       resourcePath(ref) + queryString({ ...query, watch: true }),
       {
         signal,
+        idleMs,
       },
     );
     if (res.statusCode !== 200) {
@@ -210,7 +214,7 @@ export class KubeClient {
   #open(
     method: string,
     path: string,
-    opts: { body?: unknown; contentType?: string; signal?: AbortSignal },
+    opts: { body?: unknown; contentType?: string; signal?: AbortSignal; idleMs?: number },
   ): Promise<IncomingMessage> {
     const payload =
       opts.body === undefined
@@ -232,6 +236,14 @@ export class KubeClient {
         agent: this.#agent,
         signal: opts.signal,
       });
+      if (opts.idleMs !== undefined) {
+        const idleMs = opts.idleMs;
+        req.once('socket', (socket) => {
+          socket.setTimeout(idleMs, () => socket.destroy());
+          // the socket may go back to the keep-alive pool afterwards: no timeout there
+          req.once('close', () => socket.setTimeout(0));
+        });
+      }
       req.once('response', resolve);
       req.once('error', (err) =>
         reject(

@@ -123,8 +123,13 @@ export class Informer<T extends KubeObject = KubeObject> {
           await this.#list();
           needList = false;
         }
-        await this.#watch(signal);
-        pause = base;
+        const started = this.#timers.now();
+        const events = await this.#watch(signal);
+        if (events === 0 && this.#timers.now() - started < 1_000) {
+          // A watch that ends at once with nothing in it is a server in trouble: do not spin.
+          await sleep(this.#timers, pause, signal);
+          pause = Math.min(pause * 2, 30_000);
+        } else pause = base;
       } catch (err) {
         if (signal.aborted) break;
         if (isSkiffError(err, 'Expired')) {
@@ -177,7 +182,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  async #watch(signal: AbortSignal): Promise<void> {
+  /** watch follows one watch request to its end and returns how many events it carried. */
+  async #watch(signal: AbortSignal): Promise<number> {
+    let count = 0;
     this.stats.watches++;
     const events = this.#client.watch<T>(this.#ref, {
       labelSelector: this.#options.labelSelector,
@@ -188,6 +195,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       signal,
     });
     for await (const event of events) {
+      count++;
       const rv = event.object.metadata?.resourceVersion;
       switch (event.type) {
         case 'ADDED':
@@ -206,6 +214,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       if (rv) this.#resourceVersion = rv;
     }
+    return count;
   }
 
   #apply(object: T): void {
