@@ -166,8 +166,9 @@ export class Scheduler {
       if (before?.spec?.nodeName === undefined || schedulingRelevant(before, e.object)) {
         this.cache.upsertPod(pod);
         this.clusterEvents += 1;
-        // A new pod on a node can satisfy another pod's affinity.
-        if (!this.cache.isAssumed(key)) this.queue.moveAllToActiveOrBackoff();
+        // A pod placed on a node (ours included, now confirmed) can satisfy another pod's
+        // affinity or spread, so the pods that did not fit get another try.
+        this.queue.moveAllToActiveOrBackoff();
       }
       return;
     }
