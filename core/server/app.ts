@@ -18,11 +18,11 @@ import { bootstrapNamespaces } from './namespaces.ts';
 import { ObjectService } from './object-service.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { applyPatch, patchContentTypes } from './patch/index.ts';
-import { loadTablePrinter } from './pluggable.ts';
 import { decodeProtobuf, protobufType } from './protobuf.ts';
 import { ResourceRegistry } from './resources.ts';
 import { notFound, registerResourceRoutes } from './routes.ts';
 import { statusOf } from './status.ts';
+import { toTable } from './table/index.ts';
 
 /** ApiServerOptions configure createApiServer. */
 export interface ApiServerOptions {
@@ -178,12 +178,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     return apiGroup(found.group, found.versions);
   });
   registerOpenApiRoutes(app, registry);
-  const table = await loadTablePrinter();
   registerResourceRoutes(app, {
     registry,
     objects,
     patch: applyPatch,
-    ...(table === undefined ? {} : { table }),
+    table: toTable,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 30_000,
   });
   await bootstrapNamespaces(objects, registry);

@@ -5,10 +5,10 @@ import { parseFieldValidation, type WriteContext } from './decode.ts';
 import { resourceList } from './discovery.ts';
 import type { DeleteRequest, ObjectService } from './object-service.ts';
 import { type applyPatch, patchContentTypes } from './patch/index.ts';
-import { nameAgeTable, type TableFn } from './pluggable.ts';
 import type { Resource, ResourceRegistry } from './resources.ts';
 import { successStatus, warningHeader } from './status.ts';
 import { applyScale, bindPod, scaleOf } from './subresources.ts';
+import type { toTable } from './table/index.ts';
 import { serveWatch } from './watch.ts';
 
 /** ResourceRoutesOptions are what the generic resource handler works with. */
@@ -16,7 +16,7 @@ export interface ResourceRoutesOptions {
   registry: ResourceRegistry;
   objects: ObjectService;
   patch: typeof applyPatch;
-  table?: TableFn;
+  table: typeof toTable;
   bookmarkIntervalMs: number;
 }
 
@@ -125,19 +125,14 @@ async function serve(
     metadata: { resourceVersion?: string; continue?: string },
     noHeaders = false,
   ) =>
-    opts.table
-      ? opts.table(res.def.kind, items, {
-          now: new Date(),
-          metadata,
-          noHeaders,
-          ...(include === undefined
-            ? {}
-            : { includeObject: include as 'None' | 'Metadata' | 'Object' }),
-        })
-      : {
-          ...nameAgeTable(items, metadata.resourceVersion),
-          ...(noHeaders ? { columnDefinitions: null } : {}),
-        };
+    opts.table(res.def.kind, items, {
+      now: new Date(),
+      metadata,
+      noHeaders,
+      ...(include === undefined
+        ? {}
+        : { includeObject: include as 'None' | 'Metadata' | 'Object' }),
+    });
   const respond = (code: number, object: unknown, ctx?: WriteContext) => {
     if (ctx && ctx.warnings.length > 0) reply.header('Warning', ctx.warnings.map(warningHeader));
     reply.code(code);

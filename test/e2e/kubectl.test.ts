@@ -128,15 +128,25 @@ describe('kubectl against skiff server', () => {
   it('get deployments with -o wide, -o yaml, -A and -l', async () => {
     const wide = await k('get', 'deployments', '-o', 'wide');
     expect(wide.code, wide.stderr).toBe(0);
-    expect(wide.stdout).toMatch(/^NAME\s/m);
-    expect(wide.stdout).toMatch(/^nginx-deployment\s/m);
+    expect(wide.stdout).toMatch(
+      /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$/m,
+    );
+    expect(wide.stdout).toMatch(
+      /^nginx-deployment\s+0\/2\s+0\s+0\s+\d+s\s+nginx\s+nginx:1\.7\.9\s+app=nginx$/m,
+    );
+    const narrow = await k('get', 'deployments');
+    expect(narrow.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$/m);
     const yaml = await k('get', 'deploy', 'nginx-deployment', '-o', 'yaml');
     expect(yaml.stdout).toMatch(/^apiVersion: apps\/v1$/m);
     expect(yaml.stdout).toMatch(/^kind: Deployment$/m);
     expect(yaml.stdout).toMatch(/^ {2}uid: [0-9a-f-]{36}$/m);
     const all = await k('get', 'pods', '-A');
-    expect(all.stdout).toMatch(/^NAMESPACE\s+NAME\s/m);
-    expect(all.stdout).toMatch(/^default\s+ssa-pod\s/m);
+    expect(all.stdout).toMatch(/^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/m);
+    expect(all.stdout).toMatch(/^default\s+ssa-pod\s+0\/1\s+Pending\s+0\s+\d+s$/m);
+    const podsWide = await k('get', 'pods', '-o', 'wide');
+    expect(podsWide.stdout).toMatch(
+      /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/m,
+    );
     const labelled = await k('get', 'pods', '-l', 'app=demo', '-o', 'name');
     expect(labelled.stdout.trim()).toBe('pod/ssa-pod');
     const none = await k('get', 'pods', '-l', 'app=other');
