@@ -7,5 +7,6 @@ export * from './leader-election.ts';
 export * from './manual-timers.ts';
 export * from './object-cache.ts';
 export * from './run-controller.ts';
+export * from './start-controller.ts';
 export * from './timers.ts';
 export * from './work-queue.ts';
