@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import { SkiffError } from '../../sdk/errors.ts';
 import type { Logger } from '../../sdk/plugin.ts';
 import type { RuntimeAdapter, RuntimeCapabilities } from '../../sdk/runtime/adapter.ts';
 import { pauseImageRef } from '../../sdk/runtime/base-images.ts';
 import type { ImageImporter } from '../../sdk/runtime/image-import.ts';
 import type { RpcRequestReceived, RpcResponse, UnaryRpc } from '../../sdk/runtime/rpcs.ts';
+import { type StreamingServer, startStreamingServer } from '../../sdk/runtime/streaming.ts';
 import { ContainerdClient, isAlreadyExists } from './client.ts';
 import * as containers from './containers.ts';
 import {
@@ -20,6 +22,8 @@ import * as images from './images.ts';
 import { podNetworkReady } from './network.ts';
 import { pullImage } from './pull.ts';
 import * as sandboxes from './sandboxes.ts';
+import { containerStats, listContainerStats } from './stats.ts';
+import { containerdStreams } from './streams.ts';
 import { CriLogWriter, fifosOf } from './task-io.ts';
 import { finishTask, watchExit } from './tasks.ts';
 
@@ -48,7 +52,8 @@ export function containerdOptions(
   return {
     socket: pick('socket', d.socket),
     namespace: pick('namespace', d.namespace),
-    dataDir: pick('dataDir', d.dataDir),
+    // `skiff runtime --state-dir` passes stateDir.
+    dataDir: pick('dataDir', pick('stateDir', d.dataDir)),
     pauseImage: pick('pauseImage', d.pauseImage),
     network: {
       bridge: pick('bridge', d.network.bridge),
@@ -61,10 +66,10 @@ export function containerdOptions(
 /** containerdCapabilities are what the containerd adapter honours. */
 export const containerdCapabilities: RuntimeCapabilities = {
   exec: true,
-  streamingExec: false,
+  streamingExec: true,
   attach: false,
   portForward: false,
-  stats: false,
+  stats: true,
   events: false,
   isolation: 'container',
 };
@@ -83,6 +88,7 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
   readonly #ctx: RuntimeContext;
   readonly #daemon: PrivateContainerd | undefined;
   readonly #logger: Logger | undefined;
+  #streaming: StreamingServer | undefined;
 
   private constructor(ctx: RuntimeContext, daemon: PrivateContainerd | undefined, logger?: Logger) {
     this.#ctx = ctx;
@@ -119,7 +125,10 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
         .catch((err: unknown) => {
           if (!isAlreadyExists(err)) throw err;
         });
-      if (!importOnly) await runtime.#recover();
+      if (!importOnly) {
+        await runtime.#recover();
+        runtime.#streaming = await startStreamingServer(containerdStreams(ctx));
+      }
     } catch (err) {
       client.close();
       await daemon?.stop();
@@ -193,6 +202,14 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
   listContainers: Handler<'ListContainers'> = (req) => containers.listContainers(this.#ctx, req);
   containerStatus: Handler<'ContainerStatus'> = (req) => containers.containerStatus(this.#ctx, req);
   execSync: Handler<'ExecSync'> = (req) => execSync(this.#ctx, req);
+  exec: Handler<'Exec'> = async (req) => {
+    await containers.runningRecord(this.#ctx, req.containerId);
+    if (!this.#streaming)
+      throw new SkiffError('ServiceUnavailable', 'the streaming server is not running');
+    return this.#streaming.exec(req);
+  };
+  containerStats: Handler<'ContainerStats'> = (req) => containerStats(this.#ctx, req);
+  listContainerStats: Handler<'ListContainerStats'> = (req) => listContainerStats(this.#ctx, req);
   listImages: Handler<'ListImages'> = (req) => images.listImages(this.#ctx.client, req);
   imageStatus: Handler<'ImageStatus'> = (req) => images.imageStatus(this.#ctx.client, req);
   pullImage: Handler<'PullImage'> = async (req) => {
@@ -206,6 +223,7 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
   async close(): Promise<void> {
     for (const w of this.#ctx.logs.values()) await w.close();
     this.#ctx.logs.clear();
+    await this.#streaming?.close();
     this.#ctx.client.close();
     await this.#daemon?.stop();
     this.#logger?.debug('runtime-containerd closed');

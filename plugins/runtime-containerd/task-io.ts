@@ -44,10 +44,11 @@ export function removeFifos(dir: string): void {
 
 // Opening read-write never blocks waiting for the writer, and keeps the pipe open across the
 // shim's own reopen; the reader is closed when the process has exited.
-function openPipe(path: string): Socket {
+/** openPipe opens a FIFO without blocking, for reading (or writing, a process's stdin). */
+export function openPipe(path: string, write = false): Socket {
   const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
   try {
-    return new Socket({ fd, readable: true, writable: false });
+    return new Socket({ fd, readable: !write, writable: write });
   } catch (err) {
     closeSync(fd);
     throw err;

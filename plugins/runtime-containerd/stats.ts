@@ -1,0 +1,135 @@
+import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
+import { runningRecord } from './containers.ts';
+import {
+  type ContainerRecord,
+  label,
+  listRecords,
+  matchesSelector,
+  nowNanos,
+  parseJson,
+  type RuntimeContext,
+  taskOf,
+} from './context.ts';
+
+type Fields = Map<number, (bigint | Buffer)[]>;
+
+// A protobuf reader just wide enough for the cgroup metrics (see proto/containerd/cgroups.proto):
+// varints and length-delimited fields; 32- and 64-bit fixed fields are skipped.
+function decode(buf: Buffer): Fields {
+  const out: Fields = new Map();
+  let i = 0;
+  const varint = (): bigint => {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = buf[i++];
+      if (b === undefined) throw new Error('truncated varint');
+      result |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return result;
+      shift += 7n;
+    }
+  };
+  while (i < buf.length) {
+    const key = Number(varint());
+    const field = key >>> 3;
+    const wire = key & 7;
+    let value: bigint | Buffer;
+    if (wire === 0) value = varint();
+    else if (wire === 2) {
+      const len = Number(varint());
+      value = buf.subarray(i, i + len);
+      i += len;
+    } else if (wire === 1) {
+      i += 8;
+      continue;
+    } else if (wire === 5) {
+      i += 4;
+      continue;
+    } else throw new Error(`unsupported wire type ${wire}`);
+    out.set(field, [...(out.get(field) ?? []), value]);
+  }
+  return out;
+}
+
+const sub = (f: Fields, n: number): Fields => {
+  const v = f.get(n)?.[0];
+  return Buffer.isBuffer(v) ? decode(v) : new Map();
+};
+const num = (f: Fields, n: number): bigint => {
+  const v = f.get(n)?.[0];
+  return typeof v === 'bigint' ? v : 0n;
+};
+
+/** CgroupSample is what the adapter reads from a task's cgroup metrics. */
+export interface CgroupSample {
+  cpuNanos: bigint;
+  memoryUsage: bigint;
+  workingSet: bigint;
+}
+
+/** decodeCgroupMetrics reads CPU time and memory use from io.containerd.cgroups.v1.Metrics bytes. */
+export function decodeCgroupMetrics(data: Buffer): CgroupSample {
+  const m = decode(data);
+  const cpu = num(sub(sub(m, 3), 1), 1);
+  const memory = sub(m, 4);
+  const usage = num(sub(memory, 33), 2);
+  const inactive = num(memory, 30);
+  return {
+    cpuNanos: cpu,
+    memoryUsage: usage,
+    workingSet: usage > inactive ? usage - inactive : 0n,
+  };
+}
+
+async function sampleOf(ctx: RuntimeContext, id: string): Promise<CgroupSample | undefined> {
+  const { metrics } = await ctx.client.call<{
+    metrics: { id: string; data: { value: Buffer } | null }[];
+  }>('tasks', 'Metrics', { filters: [`id==${id}`] });
+  const data = metrics.find((m) => m.id === id)?.data?.value;
+  return data ? decodeCgroupMetrics(data) : undefined;
+}
+
+async function statsOf(ctx: RuntimeContext, record: ContainerRecord) {
+  const sample = await sampleOf(ctx, record.id);
+  const timestamp = nowNanos();
+  return {
+    attributes: {
+      id: record.id,
+      metadata: parseJson(record.labels, label.metadata, {}),
+      labels: parseJson<Record<string, string>>(record.labels, label.labels, {}),
+      annotations: parseJson<Record<string, string>>(record.labels, label.annotations, {}),
+    },
+    cpu: { timestamp, usageCoreNanoSeconds: { value: String(sample?.cpuNanos ?? 0n) } },
+    memory: {
+      timestamp,
+      workingSetBytes: { value: String(sample?.workingSet ?? 0n) },
+      usageBytes: { value: String(sample?.memoryUsage ?? 0n) },
+    },
+    writableLayer: { timestamp, fsId: { mountpoint: '' }, usedBytes: { value: '0' } },
+  };
+}
+
+/** containerStats answers ContainerStats from the task's cgroup metrics. */
+export async function containerStats(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'ContainerStats'>,
+): Promise<RpcResponse<'ContainerStats'>> {
+  const record = await runningRecord(ctx, req.containerId);
+  return { stats: await statsOf(ctx, record) };
+}
+
+/** listContainerStats answers ListContainerStats for the running containers the filter picks. */
+export async function listContainerStats(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'ListContainerStats'>,
+): Promise<RpcResponse<'ListContainerStats'>> {
+  const f = req.filter;
+  const stats = [];
+  for (const r of await listRecords(ctx, 'container', f?.podSandboxId || undefined)) {
+    if (f?.id && !r.id.startsWith(f.id)) continue;
+    if (!matchesSelector(parseJson(r.labels, label.labels, {}), f?.labelSelector)) continue;
+    if ((await taskOf(ctx, r.id))?.status !== 'RUNNING') continue;
+    stats.push(await statsOf(ctx, r));
+  }
+  return { stats };
+}
