@@ -215,6 +215,41 @@ describe('verbs beyond get/create/update', () => {
   });
 });
 
+describe('served versions of one kind', () => {
+  it('writes an autoscaling/v1 HPA and reads it back as autoscaling/v2 from the same storage', async () => {
+    const r = await call(
+      'POST',
+      '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers',
+      {
+        apiVersion: 'autoscaling/v1',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'web' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+          minReplicas: 1,
+          maxReplicas: 4,
+          targetCPUUtilizationPercentage: 60,
+        },
+      },
+    );
+    expect(r.status).toBe(201);
+    expect(r.body.apiVersion).toBe('autoscaling/v1');
+    const v2 = (
+      await call('GET', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web')
+    ).body;
+    expect(v2.apiVersion).toBe('autoscaling/v2');
+    expect(v2.spec.maxReplicas).toBe(4);
+    expect(v2.spec.metrics[0].resource).toMatchObject({
+      name: 'cpu',
+      target: { type: 'Utilization', averageUtilization: 60 },
+    });
+    const key = '/registry/autoscaling/horizontalpodautoscalers/default/web';
+    expect(JSON.parse(Buffer.from((await store.get(key))?.value ?? []).toString()).apiVersion).toBe(
+      'autoscaling/v2',
+    );
+  });
+});
+
 describe('legacy discovery', () => {
   it('answers /api, /apis, /apis/GROUP and group-version resource lists as kubectl falls back to them', async () => {
     const versions = (await call('GET', '/api')).body;
