@@ -164,6 +164,34 @@ describe('runController', () => {
     expect(queue.shuttingDown).toBe(true);
   });
 
+  it('leaves queued keys alone once stopped, and the reconcile in flight sees the abort', async () => {
+    const abort = new AbortController();
+    const queue = new WorkQueue({ timers: new ManualTimers() });
+    const seen: string[] = [];
+    let sawAbort = false;
+    let release = () => {};
+    const running = runController({
+      queue,
+      signal: abort.signal,
+      reconcile: async (key, signal) => {
+        seen.push(key.name);
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        sawAbort = signal.aborted;
+        return done;
+      },
+    });
+    queue.add('first');
+    await settle();
+    queue.add('second');
+    abort.abort();
+    release();
+    await running.finished;
+    expect(seen).toEqual(['first']);
+    expect(sawAbort).toBe(true);
+  });
+
   it('refuses a worker count that is not a positive integer', () => {
     const queue = new WorkQueue();
     expect(() => runController({ queue, workers: 0, reconcile: async () => done })).toThrow(

@@ -69,6 +69,11 @@ export function runController(options: RunControllerOptions): RunningController 
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      if (abort.signal.aborted) {
+        // A stopped controller (say, one that lost its Lease) must not act on queued keys.
+        queue.done(key);
+        return;
+      }
       try {
         const result = await reconcile(parseKey(key), abort.signal);
         if ('done' in result) queue.forget(key);
