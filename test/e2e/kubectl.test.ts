@@ -376,6 +376,18 @@ lastTimestamp: "2026-01-01T00:00:00Z"
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('Error from server (BadRequest)');
     expect(unknown.stderr).toContain('strict decoding error: unknown field "spec.bogus"');
+    const deployment = readFileSync(join(seeds, 'nginx-deployment.yaml'), 'utf8');
+    await k('apply', '-f', join(seeds, 'nginx-deployment.yaml'));
+    const before2 = await snapshot();
+    const patched = await k(
+      'apply',
+      '-f',
+      file('bad-apply.yaml', deployment.replace(/^spec:$/m, 'spec:\n  bogus: 1')),
+    );
+    expect(patched.code).toBe(1);
+    expect(patched.stderr).toContain('strict decoding error: unknown field "spec.bogus"');
+    expect(await snapshot()).toBe(before2);
+    await k('delete', '-f', join(seeds, 'nginx-deployment.yaml'));
     const invalid = await k('create', '-f', file('bad-name.yaml', demoPod('Bad_Name')));
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain(
