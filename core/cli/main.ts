@@ -4,6 +4,7 @@ import { sdkVersion } from '../../sdk/version.ts';
 import { registerImageCommand } from './commands/image.ts';
 import { registerPluginsCommand } from './commands/plugins.ts';
 import { registerRuntimeCommand } from './commands/runtime.ts';
+import { registerSchedulerCommand } from './commands/scheduler.ts';
 import { registerServerCommand } from './commands/server.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { registerVersionCommand } from './commands/version.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerImageCommand(program);
   registerUpCommand(program);
   registerServerCommand(program);
+  registerSchedulerCommand(program);
   return program;
 }
 
