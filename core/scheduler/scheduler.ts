@@ -45,6 +45,15 @@ function schedulingRelevant(a: Pod, b: Pod): boolean {
   );
 }
 
+function nodeSchedulingChanged(a: Node, b: Node): boolean {
+  return (
+    JSON.stringify(a.metadata?.labels) !== JSON.stringify(b.metadata?.labels) ||
+    JSON.stringify(a.spec?.taints) !== JSON.stringify(b.spec?.taints) ||
+    a.spec?.unschedulable !== b.spec?.unschedulable ||
+    JSON.stringify(a.status?.allocatable) !== JSON.stringify(b.status?.allocatable)
+  );
+}
+
 /**
  * Scheduler places pending pods on nodes. It watches pods and nodes, keeps a SchedulerCache,
  * takes pods from the SchedulingQueue one at a time through the scheduling cycle of the
@@ -139,10 +148,18 @@ export class Scheduler {
 
   private onNode(e: WatchEvent<Node>): void {
     const node = { ...e.object, metadata: e.object.metadata ?? {} } as SchedulingNode;
-    if (e.type === 'DELETED') this.cache.removeNode(node.metadata.name ?? '');
-    else this.cache.upsertNode(node);
+    const name = node.metadata.name ?? '';
+    if (e.type === 'DELETED') {
+      this.cache.removeNode(name);
+      this.clusterEvents += 1;
+      return;
+    }
+    const before = this.cache.node(name)?.node as Node | undefined;
+    this.cache.upsertNode(node);
+    // Heartbeats and condition updates change nothing a plugin reads: no retry storm for them.
+    if (before !== undefined && !nodeSchedulingChanged(before, e.object)) return;
     this.clusterEvents += 1;
-    if (e.type !== 'DELETED') this.queue.moveAllToActiveOrBackoff();
+    this.queue.moveAllToActiveOrBackoff();
   }
 
   private onPod(e: WatchEvent<Pod>): void {

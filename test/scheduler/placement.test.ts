@@ -262,3 +262,26 @@ function startWithPending() {
   running = s.scheduler;
   return s;
 }
+
+describe('scheduler retries on node changes that matter', () => {
+  it('a node update that only touches status conditions leaves unschedulable pods parked; a new label frees them', async () => {
+    const { cluster, scheduler } = start();
+    const node = makeNode('n1');
+    cluster.putNode(node);
+    cluster.putPod(makePod('picky', { nodeSelector: { disk: 'ssd' } }));
+    await scheduler.idle();
+    expect(scheduler.queue.counts().unschedulable).toBe(1);
+    cluster.putNode({
+      ...node,
+      status: { ...node.status, conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    expect(scheduler.queue.counts().unschedulable).toBe(1);
+    cluster.putNode({
+      ...node,
+      metadata: { ...node.metadata, labels: { ...node.metadata.labels, disk: 'ssd' } },
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    await scheduler.idle();
+    expect(placement(cluster).picky).toBe('n1');
+  });
+});
