@@ -75,3 +75,16 @@ export async function startSkiffServer(): Promise<SkiffServer> {
     watch: (args) => spawn(kubectlPath, ['--cache-dir', cache, ...args], { env: env() }),
   };
 }
+
+/** demoPod is the manifest of a one-container pod labelled app=demo, plus extra spec lines. */
+export const demoPod = (name: string, extra = '') => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  labels:
+    app: demo
+spec:
+  containers:
+  - name: main
+    image: busybox
+${extra}`;
