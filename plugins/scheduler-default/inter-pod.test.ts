@@ -144,3 +144,45 @@ describe('PodTopologySpread filter', () => {
     expect(await verdicts(podTopologySpread, pod, nodes())).toEqual(want);
   });
 });
+
+describe('PodTopologySpread nodeTaintsPolicy', () => {
+  const nodes = (): NodeInfo[] => [
+    nodeInfo(makeNode('a1', { labels: { zone: 'a' } }), [
+      makePod('w1', { labels: { app: 'web' } }),
+      makePod('w2', { labels: { app: 'web' } }),
+    ]),
+    nodeInfo(makeNode('b1', { labels: { zone: 'b' } }), [
+      makePod('w3', { labels: { app: 'web' } }),
+    ]),
+    nodeInfo(
+      makeNode('t1', {
+        labels: { zone: 't' },
+        taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }],
+      }),
+    ),
+  ];
+  const pod = (policy?: string) =>
+    makePod('p', {
+      labels: { app: 'web' },
+      spread: [
+        {
+          maxSkew: 1,
+          topologyKey: 'zone',
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: { app: 'web' } },
+          nodeTaintsPolicy: policy,
+        },
+      ],
+    });
+  const skew = "node(s) didn't match pod topology spread constraints";
+  it.each([
+    [
+      'Ignore (default) counts the tainted empty zone: minimum 0',
+      undefined,
+      { a1: skew, b1: skew, t1: 'ok' },
+    ],
+    ['Honor leaves it out: minimum 1', 'Honor', { a1: skew, b1: 'ok', t1: 'ok' }],
+  ])('%s', async (_n, policy, want) => {
+    expect(await verdicts(podTopologySpread, pod(policy), nodes())).toEqual(want);
+  });
+});

@@ -15,6 +15,7 @@ import {
   success,
 } from '../../sdk/scheduler.ts';
 import { asPod } from '../../sdk/scheduler-resources.ts';
+import { nodeTaints, tolerates } from './helpers.ts';
 import { podFitsNodeSelectorAndAffinity } from './node-affinity.ts';
 import { namespaceOf } from './pod-terms.ts';
 
@@ -62,6 +63,10 @@ function compileAll(
     if (constraints.some((c) => c.nodeAffinityPolicy !== 'Ignore')) {
       if (!podFitsNodeSelectorAndAffinity(pod, info)) continue;
     }
+    // With nodeTaintsPolicy Honor, nodes whose taints the pod does not tolerate do not count.
+    if (constraints.some((c) => c.nodeTaintsPolicy === 'Honor') && !toleratesNode(pod, info)) {
+      continue;
+    }
     if (out.some((c) => labels[c.topologyKey] === undefined)) continue;
     for (const c of out) {
       const domain = labels[c.topologyKey] ?? '';
@@ -80,6 +85,15 @@ function compileAll(
     c.min = c.counts.size < c.minDomains || min === Number.POSITIVE_INFINITY ? 0 : min;
   }
   return out;
+}
+
+function toleratesNode(pod: SchedulingPod, info: NodeInfo): boolean {
+  const tolerations = asPod(pod).spec?.tolerations ?? [];
+  return nodeTaints(info.node).every(
+    (t) =>
+      (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') ||
+      tolerations.some((tol) => tolerates(tol, t)),
+  );
 }
 
 function constraintsOf(pod: SchedulingPod, when: string): TopologySpreadConstraint[] {
