@@ -105,7 +105,7 @@ describe('Scheduler framework cycles', () => {
     const { cluster, scheduler } = run([gate], ['Gate']);
     cluster.putNode(node('n1'));
     cluster.putPod(pod('p'));
-    for (let i = 0; i < 100 && scheduler.waitingPods().length === 0; i++) {
+    for (let i = 0; i < 2000 && scheduler.waitingPods().length === 0; i++) {
       await new Promise((r) => setTimeout(r, 2));
     }
     expect(scheduler.waitingPods()).toEqual(['default/p']);
@@ -120,11 +120,11 @@ describe('Scheduler framework cycles', () => {
     const { cluster, scheduler } = run([reserve, gate], ['Rec', 'Gate']);
     cluster.putNode(node('n1'));
     cluster.putPod(pod('p'));
-    for (let i = 0; i < 100 && scheduler.waitingPods().length === 0; i++) {
+    for (let i = 0; i < 2000 && scheduler.waitingPods().length === 0; i++) {
       await new Promise((r) => setTimeout(r, 2));
     }
     scheduler.reject('default/p', 'Gate', 'quota exhausted');
-    for (let i = 0; i < 100 && cluster.condition('default/p') === undefined; i++) {
+    for (let i = 0; i < 2000 && cluster.condition('default/p') === undefined; i++) {
       await new Promise((r) => setTimeout(r, 2));
     }
     expect(calls.slice(0, 2)).toEqual(['reserve p n1', 'unreserve p n1']);
@@ -149,7 +149,7 @@ describe('Scheduler framework cycles', () => {
     const { cluster: cl, scheduler } = run([reserve], ['Rec'], flaky);
     cl.putNode(node('n1'));
     cl.putPod(pod('p'));
-    for (let i = 0; i < 200 && cl.pods.get('default/p')?.spec?.nodeName === undefined; i++) {
+    for (let i = 0; i < 2000 && cl.pods.get('default/p')?.spec?.nodeName === undefined; i++) {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(cl.pods.get('default/p')?.spec?.nodeName).toBe('n1');
@@ -199,7 +199,7 @@ describe('Scheduler framework cycles', () => {
     const { cluster, errors } = run([boom], ['Boom']);
     cluster.putNode(node('n1'));
     cluster.putPod(pod('p'));
-    for (let i = 0; i < 200 && cluster.pods.get('default/p')?.spec?.nodeName === undefined; i++) {
+    for (let i = 0; i < 2000 && cluster.pods.get('default/p')?.spec?.nodeName === undefined; i++) {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(errors.map((e) => (e as Error).message)).toEqual(['kaboom']);
