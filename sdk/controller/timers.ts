@@ -5,14 +5,13 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-/** realTimers is wall-clock time with Node's timers, unref'd so they never hold a process open. */
+/**
+ * realTimers is wall-clock time with Node's timers. They keep the process alive on purpose: a
+ * controller process waiting out a Lease has nothing else on its event loop.
+ */
 export const realTimers: Timers = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
