@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connectRuntime } from '../../sdk/runtime/client.ts';
 import { buildImages } from '../../test/fixtures/images/index.ts';
 import { freePodSubnet, startDockerd, startDockerRuntime } from '../../test/harness/dockerd.ts';
+import { benchContainerd } from './containerd.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 50);
 const warmup = 3;
@@ -116,3 +117,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The containerd adapter beside `ctr run -d` and containerd's CRI (see containerd.ts).
+await benchContainerd(runs, warmup);
