@@ -81,28 +81,6 @@ describe('skiff plugins', slow, () => {
 });
 
 describe('skiff up', slow, () => {
-  it('loads the configured plugins and says what it does not start yet', async () => {
-    const r = await skiff(
-      'up',
-      '--config',
-      join(examples, 'example.yaml'),
-      '--data-dir',
-      join(scratch, 'data'),
-    );
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('loaded 2 plugins from cluster config');
-    expect(r.stdout).toContain(
-      '  prefer-labelled 1.0.0 (./prefer-labelled.ts) provides scheduler-plugin/PreferLabelled',
-    );
-    expect(r.stdout).toContain(`data dir: ${join(scratch, 'data')} (not written yet)`);
-    expect(r.stdout).toMatch(
-      /not implemented yet, so not started:\n {2}- store.*\n {2}- API server/,
-    );
-    expect(r.stderr).toContain(
-      'info registered plugin="prefer-labelled" label="example.com/fast-disk"',
-    );
-  });
-
   it('stops with exit 1 and the refusal when a plugin is built for another sdk', async () => {
     const r = await skiff('up', '--config', join(examples, 'refused', 'needs-sdk-2.yaml'));
     expect(r.code).toBe(1);

@@ -26,12 +26,20 @@ function parsePort(value: string): number {
   return port;
 }
 
+/** RunningServer is a started API server: where it listens, its kubeconfig, and how to stop it. */
+export interface RunningServer {
+  url: string;
+  kubeconfig: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
 /**
- * runServer starts the API server over HTTPS: the CA, serving certificate and admin token are
- * created under the data dir on first start, the admin kubeconfig is written for the port it
- * listens on, and SIGINT/SIGTERM close it cleanly.
+ * startServer starts the API server over HTTPS: the CA, serving certificate and admin token are
+ * created under the data dir on first start, and the admin kubeconfig is written for the port
+ * it listens on.
  */
-export async function runServer(opts: ServerCommandOptions): Promise<void> {
+export async function startServer(opts: ServerCommandOptions): Promise<RunningServer> {
   const port = parsePort(opts.port);
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -51,18 +59,38 @@ export async function runServer(opts: ServerCommandOptions): Promise<void> {
   const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound}`;
   const kubeconfig = writeAdminKubeconfig(dataDir, url, pki);
-  process.stdout.write(`skiff server listening on ${url}\nadmin kubeconfig: ${kubeconfig}\n`);
-  await new Promise<void>((done) => {
-    const stop = () => {
+  return {
+    url,
+    kubeconfig,
+    dataDir,
+    async close() {
+      await server.app.close();
+      await store.close();
+    },
+  };
+}
+
+/** untilSignal resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      done();
+      done(signal);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await server.app.close();
-  await store.close();
+}
+
+/** runServer serves until SIGINT/SIGTERM, then closes cleanly. */
+export async function runServer(opts: ServerCommandOptions): Promise<void> {
+  const server = await startServer(opts);
+  process.stdout.write(
+    `skiff server listening on ${server.url}\nadmin kubeconfig: ${server.kubeconfig}\n`,
+  );
+  await untilSignal();
+  await server.close();
 }
 
 /** registerServerCommand adds `skiff server`: the Kubernetes API over HTTPS, for kubectl. */
