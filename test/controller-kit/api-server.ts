@@ -46,7 +46,13 @@ async function launch(dataDir: string, port: number): Promise<Daemon> {
 /** startApiServer starts `skiff server` on a free port in a fresh data dir. */
 export async function startApiServer(): Promise<ApiServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-kit-data-'));
-  let daemon: Daemon | undefined = await launch(dataDir, 0);
+  let daemon: Daemon | undefined;
+  try {
+    daemon = await launch(dataDir, 0);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const kubeconfig = join(dataDir, 'admin.kubeconfig');
   if (!existsSync(kubeconfig)) throw new Error(`skiff server wrote no ${kubeconfig}`);
   const probe = KubeClient.fromKubeconfig(kubeconfig);
