@@ -48,10 +48,15 @@ export function uniqueKey(prefix: string): string {
   return `${prefix}-${Date.now()}-${randomBytes(4).toString('hex')}`;
 }
 
-/** withLease runs fn under a fresh lease and deletes the lease after, whatever happens. */
+/**
+ * withLease runs fn under a fresh lease and deletes the lease after, whatever happens. With
+ * sync the deletion waits for the garbage collection it allows (what only the lease held is
+ * gone on return); without, the collector runs later.
+ */
 export async function withLease<T>(
   client: ContainerdClient,
   fn: (lease: string) => Promise<T>,
+  sync = false,
 ): Promise<T> {
   const id = uniqueKey('skiff');
   await client.call('leases', 'Create', {
@@ -61,8 +66,7 @@ export async function withLease<T>(
   try {
     return await fn(id);
   } finally {
-    // Synchronous deletion lets the collector drop what the lease alone held before we answer.
-    await client.call('leases', 'Delete', { id, sync: true }).catch(() => {});
+    await client.call('leases', 'Delete', { id, sync }).catch(() => {});
   }
 }
 

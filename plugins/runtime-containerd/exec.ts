@@ -1,12 +1,10 @@
 import { SkiffError } from '../../sdk/errors.ts';
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
-import { anyMessage, containerdError, grpcCodeOf, processTypeUrl } from './client.ts';
+import { anyMessage, containerdError, processTypeUrl } from './client.ts';
 import { runningRecord } from './containers.ts';
 import { ioDir, newId, type RuntimeContext } from './context.ts';
 import { type OciProcess, processSpec } from './spec.ts';
 import { CriLogWriter, makeFifos, removeFifos } from './task-io.ts';
-
-const deadlineExceeded = 4;
 
 /**
  * execSync answers ExecSync through a task exec: the command runs beside the container's
@@ -41,27 +39,29 @@ export async function execSync(
       terminal: false,
       spec: anyMessage(processTypeUrl, proc),
     });
+    // The timeout is our own timer: containerd may answer a call cut by its deadline with
+    // another code than DEADLINE_EXCEEDED.
     const waiting = ctx.client.call<{ exitStatus: number }>(
       'tasks',
       'Wait',
       { containerId: record.id, execId },
-      { timeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : 2 ** 31 - 1 },
+      { timeoutMs: 2 ** 31 - 1 },
     );
     waiting.catch(() => {});
     await ctx.client.call('tasks', 'Start', { containerId: record.id, execId });
-    let exitCode: number;
-    try {
-      exitCode = (await waiting).exitStatus;
-    } catch (err) {
-      if (grpcCodeOf(err) !== deadlineExceeded) throw err;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      if (timeoutSeconds > 0) timer = setTimeout(() => resolve('timeout'), timeoutSeconds * 1000);
+    });
+    const outcome = await Promise.race([waiting, timedOut]).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout') {
       await ctx.client
         .call('tasks', 'Kill', { containerId: record.id, execId, signal: 9 })
         .catch(() => {});
-      await ctx.client
-        .call('tasks', 'Wait', { containerId: record.id, execId }, { timeoutMs: 5_000 })
-        .catch(() => {});
+      await Promise.race([waiting.catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
       throw new SkiffError('Timeout', `command timed out after ${timeoutSeconds}s`);
     }
+    const exitCode = outcome.exitStatus;
     await output.close();
     const { stdout, stderr } = output.output();
     return { stdout, stderr, exitCode };

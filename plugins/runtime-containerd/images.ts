@@ -168,51 +168,58 @@ export async function storeImage(
     throw new SkiffError('Invalid', 'the image config is not JSON');
   }
   const diffIds = config.rootfs?.diff_ids ?? [];
-  return withLease(client, async (lease) => {
-    const layerDescriptors: Descriptor[] = [];
-    for (const [i, layer] of layers.entries()) {
-      const digest = await writeBlob(client, lease, layer.data, {
-        [gcLabel.uncompressed]: diffIds[i] ?? '',
-      });
-      layerDescriptors.push({ mediaType: layer.mediaType, digest, size: layer.data.length });
-    }
-    const chain = await unpackLayers(client, lease, layerDescriptors, diffIds);
-    const top = chain[chain.length - 1];
-    const id = await writeBlob(client, lease, configData, top ? { [gcLabel.snapshot]: top } : {});
-    const manifestData =
-      manifest?.data ??
-      Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: mediaType.ociManifest,
-          config: { mediaType: mediaType.ociConfig, digest: id, size: configData.length },
-          layers: layerDescriptors,
-        }),
-      );
-    const manifestLabels: Record<string, string> = { [gcLabel.config]: id };
-    for (const [i, l] of layerDescriptors.entries()) manifestLabels[gcLabel.layer(i)] = l.digest;
-    const manifestDigest = await writeBlob(client, lease, manifestData, manifestLabels);
-    const size = configData.length + layers.reduce((s, l) => s + l.data.length, 0);
-    const target = {
-      mediaType: manifest?.mediaType ?? mediaType.ociManifest,
-      digest: manifestDigest,
-      size: manifestData.length,
-    };
-    const labels = { [imageLabel.id]: id, [imageLabel.size]: String(size) };
-    for (const name of names.length ? names : [id]) {
-      const image = { name, labels, target };
-      try {
-        await client.call('images', 'Create', { image });
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
-        await client.call('images', 'Update', {
-          image,
-          updateMask: { paths: ['target', `labels.${imageLabel.id}`, `labels.${imageLabel.size}`] },
+  return withLease(
+    client,
+    async (lease) => {
+      const layerDescriptors: Descriptor[] = [];
+      for (const [i, layer] of layers.entries()) {
+        const digest = await writeBlob(client, lease, layer.data, {
+          [gcLabel.uncompressed]: diffIds[i] ?? '',
         });
+        layerDescriptors.push({ mediaType: layer.mediaType, digest, size: layer.data.length });
       }
-    }
-    return id;
-  });
+      const chain = await unpackLayers(client, lease, layerDescriptors, diffIds);
+      const top = chain[chain.length - 1];
+      const id = await writeBlob(client, lease, configData, top ? { [gcLabel.snapshot]: top } : {});
+      const manifestData =
+        manifest?.data ??
+        Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: mediaType.ociManifest,
+            config: { mediaType: mediaType.ociConfig, digest: id, size: configData.length },
+            layers: layerDescriptors,
+          }),
+        );
+      const manifestLabels: Record<string, string> = { [gcLabel.config]: id };
+      for (const [i, l] of layerDescriptors.entries()) manifestLabels[gcLabel.layer(i)] = l.digest;
+      const manifestDigest = await writeBlob(client, lease, manifestData, manifestLabels);
+      const size = configData.length + layers.reduce((s, l) => s + l.data.length, 0);
+      const target = {
+        mediaType: manifest?.mediaType ?? mediaType.ociManifest,
+        digest: manifestDigest,
+        size: manifestData.length,
+      };
+      const labels = { [imageLabel.id]: id, [imageLabel.size]: String(size) };
+      for (const name of names.length ? names : [id]) {
+        const image = { name, labels, target };
+        try {
+          await client.call('images', 'Create', { image });
+        } catch (err) {
+          if (!isAlreadyExists(err)) throw err;
+          await client.call('images', 'Update', {
+            image,
+            updateMask: {
+              paths: ['target', `labels.${imageLabel.id}`, `labels.${imageLabel.size}`],
+            },
+          });
+        }
+      }
+      return id;
+      // An import that failed half-way leaves nothing once it has answered.
+    },
+    true,
+  );
 }
 
 /**

@@ -186,7 +186,7 @@ describe('runtime-containerd over a private containerd', () => {
     const slow = await client
       .execSync({ containerId: id, cmd: ['sleep', '30'], timeout: 1 })
       .catch((e: { grpcCode?: number }) => e);
-    expect((slow as { grpcCode?: number }).grpcCode).toBe(grpcCode.DEADLINE_EXCEEDED);
+    expect((slow as { grpcCode?: number }).grpcCode, String(slow)).toBe(grpcCode.DEADLINE_EXCEEDED);
     // sleep as PID 1 has no SIGTERM handler, so only the kill after the grace ends it.
     await client.stopContainer({ containerId: id, timeout: 1 });
     expect((await client.containerStatus({ containerId: id })).status).toMatchObject({
