@@ -251,6 +251,12 @@ describe('runtime-containerd over a private containerd', () => {
     );
     await client.removeContainer({ containerId: 'no-such-container' });
     expect(await leftovers()).toEqual(before);
+    // A command that does not exist fails the start; the task and its FIFOs go with it.
+    const broken = await container(p, 'broken', ['/no/such/binary']);
+    expect(code(await fail(client.startContainer({ containerId: broken })))).not.toBe(undefined);
+    expect(existsSync(join(dir, 'io', broken))).toBe(false);
+    await client.removeContainer({ containerId: broken });
+    expect(await leftovers()).toEqual(before);
     await client.removePodSandbox({ podSandboxId: p.id });
   });
 

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { isNotFound } from './client.ts';
 import type { Mount } from './content.ts';
 import { snapshotter } from './content.ts';
@@ -46,7 +47,7 @@ export function finishTask(ctx: RuntimeContext, id: string): Promise<void> {
       } finally {
         await ctx.logs.get(id)?.close();
         ctx.logs.delete(id);
-        removeFifos(ioDir(ctx, id));
+        removeFifos(dirname(ioDir(ctx, id)));
       }
     })().finally(() => finishing.delete(id));
     finishing.set(id, run);
@@ -123,7 +124,7 @@ export async function startTask(
     await ctx.client.call('tasks', 'Delete', { containerId: record.id }).catch(() => {});
     await ctx.logs.get(record.id)?.close();
     ctx.logs.delete(record.id);
-    removeFifos(ioDir(ctx, record.id));
+    removeFifos(dirname(ioDir(ctx, record.id)));
     throw err;
   }
 }
