@@ -17,6 +17,7 @@ import {
   taskOf,
 } from './context.ts';
 import { type PrivateContainerd, startPrivateContainerd, waitForContainerd } from './daemon.ts';
+import { subscribeTaskExits, type TaskExits } from './events.ts';
 import { execSync } from './exec.ts';
 import * as images from './images.ts';
 import { podNetworkReady } from './network.ts';
@@ -25,7 +26,7 @@ import * as sandboxes from './sandboxes.ts';
 import { containerStats, listContainerStats } from './stats.ts';
 import { containerdStreams } from './streams.ts';
 import { CriLogWriter, fifosOf } from './task-io.ts';
-import { finishTask, watchExit } from './tasks.ts';
+import { finishTask } from './tasks.ts';
 
 /** defaultContainerdOptions are used for every option the configuration leaves out. */
 export const defaultContainerdOptions: ContainerdRuntimeOptions = {
@@ -89,6 +90,7 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
   readonly #daemon: PrivateContainerd | undefined;
   readonly #logger: Logger | undefined;
   #streaming: StreamingServer | undefined;
+  #exits: TaskExits | undefined;
 
   private constructor(ctx: RuntimeContext, daemon: PrivateContainerd | undefined, logger?: Logger) {
     this.#ctx = ctx;
@@ -126,6 +128,18 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
           if (!isAlreadyExists(err)) throw err;
         });
       if (!importOnly) {
+        // Subscribed before the sweep, so an exit between the two is not lost.
+        runtime.#exits = subscribeTaskExits(
+          ctx,
+          (id) => {
+            finishTask(ctx, id).catch((err: unknown) =>
+              logger?.warn(`cannot record the exit of ${id}: ${String(err)}`),
+            );
+          },
+          () => {
+            runtime.#recover().catch(() => {});
+          },
+        );
         await runtime.#recover();
         runtime.#streaming = await startStreamingServer(containerdStreams(ctx));
       }
@@ -139,7 +153,7 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
     return runtime;
   }
 
-  // Running containers get their log copies and exit watches back; exited ones are finished.
+  // Running containers get their log copies back; tasks that exited unseen are finished.
   async #recover(): Promise<void> {
     const ctx = this.#ctx;
     for (const kind of ['sandbox', 'container'] as const) {
@@ -151,10 +165,9 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
           continue;
         }
         const logPath = r.labels[label.logPath];
-        if (kind === 'container' && logPath) {
+        if (kind === 'container' && logPath && !ctx.logs.has(r.id)) {
           ctx.logs.set(r.id, new CriLogWriter(fifosOf(ioDir(ctx, r.id)), logPath));
         }
-        watchExit(ctx, r.id);
       }
     }
   }
@@ -223,6 +236,7 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
   async close(): Promise<void> {
     for (const w of this.#ctx.logs.values()) await w.close();
     this.#ctx.logs.clear();
+    this.#exits?.close();
     await this.#streaming?.close();
     this.#ctx.client.close();
     await this.#daemon?.stop();

@@ -144,6 +144,17 @@ describe('runtime-containerd over a private containerd', () => {
     await client.startContainer({ containerId: id });
     const exited = await waitExited(id);
     expect(exited.exitCode).toBe(3);
+    // The exit event makes the adapter record the code and delete the task with its shim.
+    const taskGone = async () => {
+      for (let i = 0; i < 100; i++) {
+        const r = await inspect.call('tasks', 'Get', { containerId: id }).catch(() => undefined);
+        if (!r) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    expect(await taskGone()).toBe(true);
+    expect((await client.containerStatus({ containerId: id })).status?.exitCode).toBe(3);
     expect(BigInt(exited.finishedAt)).toBeGreaterThanOrEqual(BigInt(exited.startedAt));
     const lines = readFileSync(join(p.config.logDirectory, 'exiter.log'), 'utf8')
       .trim()

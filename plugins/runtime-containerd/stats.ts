@@ -10,46 +10,7 @@ import {
   type RuntimeContext,
   taskOf,
 } from './context.ts';
-
-type Fields = Map<number, (bigint | Buffer)[]>;
-
-// A protobuf reader just wide enough for the cgroup metrics (see proto/containerd/cgroups.proto):
-// varints and length-delimited fields; 32- and 64-bit fixed fields are skipped.
-function decode(buf: Buffer): Fields {
-  const out: Fields = new Map();
-  let i = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = buf[i++];
-      if (b === undefined) throw new Error('truncated varint');
-      result |= BigInt(b & 0x7f) << shift;
-      if (!(b & 0x80)) return result;
-      shift += 7n;
-    }
-  };
-  while (i < buf.length) {
-    const key = Number(varint());
-    const field = key >>> 3;
-    const wire = key & 7;
-    let value: bigint | Buffer;
-    if (wire === 0) value = varint();
-    else if (wire === 2) {
-      const len = Number(varint());
-      value = buf.subarray(i, i + len);
-      i += len;
-    } else if (wire === 1) {
-      i += 8;
-      continue;
-    } else if (wire === 5) {
-      i += 4;
-      continue;
-    } else throw new Error(`unsupported wire type ${wire}`);
-    out.set(field, [...(out.get(field) ?? []), value]);
-  }
-  return out;
-}
+import { decodeFields as decode, type Fields } from './wire.ts';
 
 const sub = (f: Fields, n: number): Fields => {
   const v = f.get(n)?.[0];

@@ -16,7 +16,6 @@ import { runcOptions } from './spec.ts';
 import { CriLogWriter, makeFifos, removeFifos } from './task-io.ts';
 
 const finishing = new Map<string, Promise<void>>();
-const watching = new Set<string>();
 
 function nanosOf(ts: { seconds: number; nanos: number } | null | undefined): string {
   if (!ts || (!ts.seconds && !ts.nanos)) return nowNanos();
@@ -65,20 +64,6 @@ export async function settled(id: string): Promise<void> {
   await finishing.get(id)?.catch(() => {});
 }
 
-/** watchExit waits (containerd Wait) for a running task to exit, then finishes it. */
-export function watchExit(ctx: RuntimeContext, id: string): void {
-  if (watching.has(id)) return;
-  watching.add(id);
-  ctx.client
-    .call('tasks', 'Wait', { containerId: id }, { timeoutMs: 2 ** 31 - 1 })
-    .then(
-      () => finishTask(ctx, id),
-      () => {},
-    )
-    .catch(() => {})
-    .finally(() => watching.delete(id));
-}
-
 /**
  * startTask creates and starts a container's task on its snapshot, its output copied to the
  * CRI log file when one is given; a failure deletes the task again.
@@ -115,7 +100,6 @@ export async function startTask(
     const { pid } = await ctx.client.call<{ pid: number }>('tasks', 'Start', {
       containerId: record.id,
     });
-    watchExit(ctx, record.id);
     return pid;
   } catch (err) {
     await ctx.client
