@@ -214,6 +214,8 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
   removeContainer: Handler<'RemoveContainer'> = (req) => containers.removeContainer(this.#ctx, req);
   listContainers: Handler<'ListContainers'> = (req) => containers.listContainers(this.#ctx, req);
   containerStatus: Handler<'ContainerStatus'> = (req) => containers.containerStatus(this.#ctx, req);
+  updateContainerResources: Handler<'UpdateContainerResources'> = (req) =>
+    containers.updateContainerResources(this.#ctx, req);
   execSync: Handler<'ExecSync'> = (req) => execSync(this.#ctx, req);
   exec: Handler<'Exec'> = async (req) => {
     await containers.runningRecord(this.#ctx, req.containerId);

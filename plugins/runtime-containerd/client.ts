@@ -73,6 +73,8 @@ export function anyMessage(typeUrl: string, value: unknown): AnyMessage {
 
 /** specTypeUrl is the Any type URL containerd registers for an OCI runtime spec. */
 export const specTypeUrl = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
+/** resourcesTypeUrl is the Any type URL containerd registers for OCI Linux resources (task Update). */
+export const resourcesTypeUrl = 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources';
 /** processTypeUrl is the Any type URL containerd registers for an OCI process (task exec). */
 export const processTypeUrl = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
 

@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { SkiffError } from '../../sdk/errors.ts';
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
-import { anyMessage, containerdError, specTypeUrl } from './client.ts';
+import { anyMessage, containerdError, resourcesTypeUrl, specTypeUrl } from './client.ts';
 import { snapshotter, withLease } from './content.ts';
 import {
   type ContainerRecord,
@@ -19,7 +19,7 @@ import {
 } from './context.ts';
 import { findImage } from './images.ts';
 import { deleteRecord, sandboxPaths, shimName } from './sandboxes.ts';
-import { containerSpec, runcOptions } from './spec.ts';
+import { containerSpec, linuxResources, type OciSpec, runcOptions } from './spec.ts';
 import { isFinishing, settled, startTask, stopTask } from './tasks.ts';
 
 type ContainerState =
@@ -266,4 +266,33 @@ export async function runningRecord(ctx: RuntimeContext, id: string): Promise<Co
     throw new SkiffError('FailedPrecondition', `container ${record.id} is not running`);
   }
   return record;
+}
+
+/**
+ * updateContainerResources answers UpdateContainerResources: the new CPU and memory limits go
+ * into the stored spec and, when the container runs, into its cgroup through task Update.
+ */
+export async function updateContainerResources(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'UpdateContainerResources'>,
+): Promise<RpcResponse<'UpdateContainerResources'>> {
+  const record = await mustFind(ctx, 'container', req.containerId);
+  const spec = JSON.parse(record.spec?.value.toString('utf8') ?? '{}') as OciSpec;
+  const resources = { ...(spec.linux.resources as object), ...linuxResources(req.linux) };
+  spec.linux.resources = resources;
+  try {
+    if ((await taskOf(ctx, record.id))?.status === 'RUNNING') {
+      await ctx.client.call('tasks', 'Update', {
+        containerId: record.id,
+        resources: anyMessage(resourcesTypeUrl, resources),
+      });
+    }
+    await ctx.client.call('containers', 'Update', {
+      container: { id: record.id, spec: anyMessage(specTypeUrl, spec) },
+      updateMask: { paths: ['spec'] },
+    });
+  } catch (err) {
+    throw containerdError(err, `cannot update the resources of container ${record.id}`);
+  }
+  return {};
 }

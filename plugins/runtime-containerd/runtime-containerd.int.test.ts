@@ -181,7 +181,19 @@ describe('runtime-containerd over a private containerd', () => {
 
   it('execs in a running container with its env, hostname and DNS; stops it after the grace period', async () => {
     const p = await pod('exec');
-    const id = await container(p, 'sleeper', ['sleep', '3600']);
+    const id = (
+      await client.createContainer({
+        podSandboxId: p.id,
+        config: {
+          metadata: { name: 'sleeper', attempt: 0 },
+          image: { image: busybox },
+          command: ['sleep', '3600'],
+          envs: [{ key: 'GREETING', value: 'hi' }],
+          linux: { resources: { memoryLimitInBytes: String(64 * 1024 * 1024) } },
+        },
+        sandboxConfig: p.config,
+      })
+    ).containerId;
     await client.startContainer({ containerId: id });
     const sh = async (script: string) => {
       const r = await client.execSync({ containerId: id, cmd: ['sh', '-c', script], timeout: 10 });
@@ -198,6 +210,21 @@ describe('runtime-containerd over a private containerd', () => {
       .execSync({ containerId: id, cmd: ['sleep', '30'], timeout: 1 })
       .catch((e: { grpcCode?: number }) => e);
     expect((slow as { grpcCode?: number }).grpcCode, String(slow)).toBe(grpcCode.DEADLINE_EXCEEDED);
+    // The cgroup limits from CreateContainer, then from UpdateContainerResources, as the
+    // container sees them.
+    const memoryLimit = async () =>
+      Number((await sh('cat /sys/fs/cgroup/memory/memory.limit_in_bytes')).out.trim());
+    expect(await memoryLimit()).toBe(64 * 1024 * 1024);
+    await client.updateContainerResources({
+      containerId: id,
+      linux: {
+        memoryLimitInBytes: String(96 * 1024 * 1024),
+        cpuQuota: '20000',
+        cpuPeriod: '100000',
+      },
+    });
+    expect(await memoryLimit()).toBe(96 * 1024 * 1024);
+    expect((await sh('cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us')).out.trim()).toBe('20000');
     // sleep as PID 1 has no SIGTERM handler, so only the kill after the grace ends it.
     await client.stopContainer({ containerId: id, timeout: 1 });
     expect((await client.containerStatus({ containerId: id })).status).toMatchObject({

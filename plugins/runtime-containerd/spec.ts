@@ -262,20 +262,29 @@ export function containerSpec(
       options: ['rbind', m.readonly ? 'ro' : 'rw'],
     });
   }
-  const r = config.linux?.resources;
-  if (r) {
-    const resources = spec.linux.resources as Record<string, unknown>;
-    const limit = Number(r.memoryLimitInBytes ?? 0);
-    if (limit > 0) resources.memory = { limit };
-    const cpu: Record<string, number> = {};
-    if (Number(r.cpuShares) > 0) cpu.shares = Number(r.cpuShares);
-    if (Number(r.cpuQuota) > 0) cpu.quota = Number(r.cpuQuota);
-    if (Number(r.cpuPeriod) > 0) cpu.period = Number(r.cpuPeriod);
-    if (Object.keys(cpu).length) resources.cpu = cpu;
-  }
+  Object.assign(spec.linux.resources as object, linuxResources(config.linux?.resources));
   if (config.linux?.securityContext?.readonlyRootfs)
     (spec.root as { readonly: boolean }).readonly = true;
   return spec;
+}
+
+type CriResources = NonNullable<NonNullable<ContainerConfig['linux']>['resources']>;
+
+/** linuxResources turns CRI resources into the OCI memory and CPU limits (absent ones omitted). */
+export function linuxResources(r: CriResources | null | undefined): {
+  memory?: { limit: number };
+  cpu?: Record<string, number>;
+} {
+  if (!r) return {};
+  const out: { memory?: { limit: number }; cpu?: Record<string, number> } = {};
+  const limit = Number(r.memoryLimitInBytes ?? 0);
+  if (limit > 0) out.memory = { limit };
+  const cpu: Record<string, number> = {};
+  if (Number(r.cpuShares) > 0) cpu.shares = Number(r.cpuShares);
+  if (Number(r.cpuQuota) > 0) cpu.quota = Number(r.cpuQuota);
+  if (Number(r.cpuPeriod) > 0) cpu.period = Number(r.cpuPeriod);
+  if (Object.keys(cpu).length) out.cpu = cpu;
+  return out;
 }
 
 /** runcOptions encodes runc's shim options (containerd.runc.v1.Options) with only `root` set. */
