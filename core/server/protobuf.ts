@@ -1,192 +1,197 @@
+import protobuf from 'protobufjs';
 import { SkiffError } from '../../sdk/errors.ts';
+import { k8sRoot, unknownFields } from './protobuf-schema.ts';
 
 /**
- * kubectl's typed commands (`create secret`, `create configmap`, `create namespace`, ...) send
+ * kubectl's typed commands (`create deployment`, `create secret`, `create role`, ...) send
  * Kubernetes' protobuf encoding: the bytes `k8s\0`, then a runtime.Unknown message whose
- * `raw` field holds the object. This decodes that envelope and the kinds those commands send,
- * field numbers as in Kubernetes' generated.proto files, into the JSON shape.
+ * `raw` field holds the object. The messages are defined under proto/k8s/ with Kubernetes'
+ * field numbers; protobufjs decodes them and this module turns the result into the JSON shape.
  */
 
 /** protobufType is the media type of Kubernetes' protobuf encoding. */
 export const protobufType = 'application/vnd.kubernetes.protobuf';
 
-type Field =
-  | [name: string, type: 'string' | 'bytes' | 'int' | 'bool']
-  | [name: string, type: 'message' | 'repeated', message: Message]
-  | [name: string, type: 'strings']
-  | [name: string, type: 'map', value: 'string' | 'bytes'];
-type Message = Record<number, Field>;
-
-const Time: Message = { 1: ['seconds', 'int'], 2: ['nanos', 'int'] };
-const OwnerReference: Message = {
-  1: ['kind', 'string'],
-  3: ['name', 'string'],
-  4: ['uid', 'string'],
-  5: ['apiVersion', 'string'],
-  6: ['controller', 'bool'],
-  7: ['blockOwnerDeletion', 'bool'],
-};
-const ObjectMeta: Message = {
-  1: ['name', 'string'],
-  2: ['generateName', 'string'],
-  3: ['namespace', 'string'],
-  5: ['uid', 'string'],
-  6: ['resourceVersion', 'string'],
-  7: ['generation', 'int'],
-  8: ['creationTimestamp', 'message', Time],
-  11: ['labels', 'map', 'string'],
-  12: ['annotations', 'map', 'string'],
-  13: ['ownerReferences', 'repeated', OwnerReference],
-  14: ['finalizers', 'strings'],
-};
-const LocalObjectReference: Message = { 1: ['name', 'string'] };
-
-// Messages of the kinds kubectl's generators create, by kind.
-const kinds: Record<string, Message> = {
-  ConfigMap: {
-    1: ['metadata', 'message', ObjectMeta],
-    2: ['data', 'map', 'string'],
-    3: ['binaryData', 'map', 'bytes'],
-    4: ['immutable', 'bool'],
+// The kinds decoded, by apiVersion, each the message name in that group's package.
+const kinds: Record<string, { pkg: string; kinds: string[] }> = {
+  v1: {
+    pkg: 'k8s.io.api.core.v1',
+    kinds: ['ConfigMap', 'Secret', 'Namespace', 'ServiceAccount', 'Service', 'ResourceQuota'],
   },
-  Secret: {
-    1: ['metadata', 'message', ObjectMeta],
-    2: ['data', 'map', 'bytes'],
-    3: ['type', 'string'],
-    4: ['stringData', 'map', 'string'],
-    5: ['immutable', 'bool'],
+  'apps/v1': { pkg: 'k8s.io.api.apps.v1', kinds: ['Deployment'] },
+  'batch/v1': { pkg: 'k8s.io.api.batch.v1', kinds: ['Job', 'CronJob'] },
+  'rbac.authorization.k8s.io/v1': {
+    pkg: 'k8s.io.api.rbac.v1',
+    kinds: ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'],
   },
-  Namespace: {
-    1: ['metadata', 'message', ObjectMeta],
-    2: ['spec', 'message', { 1: ['finalizers', 'strings'] }],
-  },
-  ServiceAccount: {
-    1: ['metadata', 'message', ObjectMeta],
-    3: ['imagePullSecrets', 'repeated', LocalObjectReference],
-    4: ['automountServiceAccountToken', 'bool'],
-  },
+  'policy/v1': { pkg: 'k8s.io.api.policy.v1', kinds: ['PodDisruptionBudget'] },
+  'scheduling.k8s.io/v1': { pkg: 'k8s.io.api.scheduling.v1', kinds: ['PriorityClass'] },
+  'networking.k8s.io/v1': { pkg: 'k8s.io.api.networking.v1', kinds: ['Ingress'] },
 };
 
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Uint8Array) {}
-  done() {
-    return this.pos >= this.buf.length;
-  }
-  varint(): number {
-    let result = 0;
-    let shift = 1;
-    for (;;) {
-      const b = this.buf[this.pos++];
-      if (b === undefined) throw bad('truncated varint');
-      result += (b & 0x7f) * shift;
-      if ((b & 0x80) === 0) return result;
-      shift *= 128;
-    }
-  }
-  bytes(): Uint8Array {
-    const len = this.varint();
-    if (this.pos + len > this.buf.length) throw bad('truncated field');
-    const out = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len;
-    return out;
-  }
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 2) this.bytes();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 5) this.pos += 4;
-    else throw bad(`unsupported wire type ${wire}`);
-  }
-}
+/** protobufKinds lists the apiVersion/kind pairs decodeProtobuf understands. */
+export const protobufKinds = Object.entries(kinds).flatMap(([apiVersion, g]) =>
+  g.kinds.map((kind) => `${apiVersion}/${kind}`),
+);
+
+const meta = 'k8s.io.apimachinery.pkg';
+const timeType = `.${meta}.apis.meta.v1.Time`;
+const intOrStringType = `.${meta}.util.intstr.IntOrString`;
+const quantityType = `.${meta}.api.resource.Quantity`;
+
+// Go writes every non-pointer scalar, so zeros and false arrive for fields JSON would omit.
+// These fields are pointers or never omitted in Go's JSON, so their zero is a real value.
+const zeroMatters = new Set([
+  'replicas',
+  'value',
+  'port',
+  'containerPort',
+  'parallelism',
+  'completions',
+  'backoffLimit',
+  'backoffLimitPerIndex',
+  'maxFailedIndexes',
+  'activeDeadlineSeconds',
+  'ttlSecondsAfterFinished',
+  'startingDeadlineSeconds',
+  'successfulJobsHistoryLimit',
+  'failedJobsHistoryLimit',
+  'revisionHistoryLimit',
+  'progressDeadlineSeconds',
+  'terminationGracePeriodSeconds',
+  'deletionGracePeriodSeconds',
+  'priority',
+  'suspend',
+  'manualSelector',
+  'immutable',
+  'optional',
+  'automountServiceAccountToken',
+  'enableServiceLinks',
+  'allocateLoadBalancerNodePorts',
+  'controller',
+  'blockOwnerDeletion',
+]);
+
+// Fields whose members JSON shows on the parent object (Go's `json:",inline"`).
+const inlined = new Set(['ingressRuleValue', 'localObjectReference']);
 
 const bad = (why: string) =>
   new SkiffError('BadRequest', `the protobuf body of the request cannot be decoded: ${why}`);
-const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 
-function decodeMessage(buf: Uint8Array, message: Message): Record<string, unknown> {
-  const r = new Reader(buf);
+function rfc3339(value: Record<string, unknown>): string | undefined {
+  const seconds = Number(value.seconds ?? 0);
+  if (value.seconds === undefined) return undefined;
+  return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+// Inside a status most counts are omitempty in Go's JSON; a disruption budget's are not.
+const statusZeroMatters = new Set([
+  'disruptionsAllowed',
+  'currentHealthy',
+  'desiredHealthy',
+  'expectedPods',
+]);
+
+function scalarToJson(value: unknown, name: string, inStatus: boolean): unknown {
+  if (value === '' || value === undefined) return undefined;
+  const keep = (inStatus ? statusZeroMatters : zeroMatters).has(name);
+  if ((value === 0 || value === false) && !keep) return undefined;
+  return value;
+}
+
+// valueToJson converts one decoded value of a field whose type is `type` (null for scalars).
+function valueToJson(
+  value: unknown,
+  type: protobuf.Type | null,
+  name: string,
+  inStatus: boolean,
+): unknown {
+  if (type === null) return scalarToJson(value, name, inStatus);
+  const v = value as Record<string, unknown>;
+  switch (type.fullName) {
+    case timeType:
+      return rfc3339(v);
+    case quantityType:
+      return v.string ?? '';
+    case intOrStringType:
+      return Number(v.type ?? 0) === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+    default:
+      return messageToJson(v, type, inStatus || name === 'status');
+  }
+}
+
+function messageToJson(
+  decoded: Record<string, unknown>,
+  type: protobuf.Type,
+  inStatus = false,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = message[Math.floor(tag / 8)];
-    const wire = tag & 7;
-    if (field === undefined) {
-      r.skip(wire);
-      continue;
-    }
-    const [name, type] = field;
-    switch (type) {
-      case 'string': {
-        // Go writes empty strings too; JSON omits them, and so does the decoded object.
-        const value = text(r.bytes());
-        if (value !== '') out[name] = value;
-        break;
-      }
-      case 'bytes':
-        out[name] = Buffer.from(r.bytes()).toString('base64');
-        break;
-      case 'int':
-        out[name] = r.varint();
-        break;
-      case 'bool':
-        out[name] = r.varint() !== 0;
-        break;
-      case 'strings':
-        out[name] = [...((out[name] as string[]) ?? []), text(r.bytes())];
-        break;
-      case 'message':
-        out[name] = decodeMessage(r.bytes(), field[2] as Message);
-        break;
-      case 'repeated':
-        out[name] = [
-          ...((out[name] as unknown[]) ?? []),
-          decodeMessage(r.bytes(), field[2] as Message),
-        ];
-        break;
-      case 'map': {
-        const entry = decodeMessage(r.bytes(), {
-          1: ['key', 'string'],
-          2: ['value', field[2] as 'string'],
-        });
-        out[name] = { ...(out[name] as object), [String(entry.key ?? '')]: entry.value ?? '' };
-        break;
-      }
-    }
+  for (const field of type.fieldsArray) {
+    const value = decoded[field.name];
+    if (value === undefined || value === null) continue;
+    const nested = field.resolvedType instanceof protobuf.Type ? field.resolvedType : null;
+    let json: unknown;
+    if (field instanceof protobuf.MapField) {
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.length === 0) continue;
+      json = Object.fromEntries(
+        entries.map(([k, v]) => [k, nested ? valueToJson(v, nested, k, inStatus) : v]),
+      );
+    } else if (field.repeated) {
+      const items = value as unknown[];
+      if (items.length === 0) continue;
+      json = items.map((item) => (nested ? valueToJson(item, nested, field.name, inStatus) : item));
+    } else json = valueToJson(value, nested, field.name, inStatus);
+    if (json === undefined) continue;
+    if (inlined.has(field.name) && typeof json === 'object') Object.assign(out, json);
+    else out[field.name] = json;
   }
   return out;
 }
 
-function timeToJson(value: unknown): unknown {
-  const t = value as { seconds?: number } | undefined;
-  return t?.seconds === undefined
-    ? undefined
-    : new Date(t.seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-}
+const toObjectOptions: protobuf.IConversionOptions = {
+  longs: Number,
+  bytes: String,
+  defaults: false,
+  arrays: false,
+};
 
 /** decodeProtobuf turns a Kubernetes protobuf body into the JSON object it encodes. */
 export function decodeProtobuf(body: Uint8Array): Record<string, unknown> {
   const magic = [0x6b, 0x38, 0x73, 0x00];
   if (body.length < 4 || magic.some((b, i) => body[i] !== b))
     throw bad('the k8s\\0 prefix is missing');
-  const unknown = decodeMessage(body.subarray(4), {
-    1: ['typeMeta', 'message', { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] }],
-    2: ['raw', 'bytes'],
-  });
-  const typeMeta = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-  const message = kinds[typeMeta.kind ?? ''];
-  if (message === undefined)
+  const root = k8sRoot();
+  const envelopeType = root.lookupType(`${meta}.runtime.Unknown`);
+  let envelope: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
+  try {
+    envelope = envelopeType.decode(body.subarray(4)) as typeof envelope;
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+  const apiVersion = envelope.typeMeta?.apiVersion ?? '';
+  const kind = envelope.typeMeta?.kind ?? '';
+  const group = kinds[apiVersion];
+  if (group === undefined || !group.kinds.includes(kind))
     throw new SkiffError(
       'UnsupportedMediaType',
-      `the server decodes protobuf for ${Object.keys(kinds).join(', ')} only, not ${typeMeta.kind ?? 'this kind'}; send application/json`,
+      `the server decodes protobuf for ${protobufKinds.join(', ')} only, not ${apiVersion}/${kind || 'this kind'}; send application/json`,
     );
-  const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');
-  const object = decodeMessage(raw, message);
-  const meta = object.metadata as Record<string, unknown> | undefined;
-  if (meta !== undefined) {
-    const created = timeToJson(meta.creationTimestamp);
-    if (created === undefined) delete meta.creationTimestamp;
-    else meta.creationTimestamp = created;
+  const type = root.lookupType(`${group.pkg}.${kind}`);
+  const raw = envelope.raw ?? new Uint8Array();
+  let decoded: protobuf.Message;
+  let unknown: string[];
+  try {
+    decoded = type.decode(raw);
+    unknown = unknownFields(raw, type);
+  } catch (err) {
+    throw bad((err as Error).message);
   }
-  return { apiVersion: typeMeta.apiVersion, kind: typeMeta.kind, ...object };
+  if (unknown.length > 0)
+    throw new SkiffError(
+      'UnsupportedMediaType',
+      `the server cannot decode every field of this ${kind} from protobuf (${unknown.slice(0, 5).join(', ')}); send application/json`,
+    );
+  const object = messageToJson(type.toObject(decoded, toObjectOptions), type);
+  return { apiVersion, kind, ...object };
 }
