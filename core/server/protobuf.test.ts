@@ -42,7 +42,6 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
         },
         strategy: {},
       },
-      status: {},
     },
   },
   {
@@ -57,7 +56,6 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
         selector: { app: 'web' },
         type: 'ClusterIP',
       },
-      status: { loadBalancer: {} },
     },
   },
   {
@@ -72,7 +70,6 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
         selector: { app: 'np' },
         type: 'NodePort',
       },
-      status: { loadBalancer: {} },
     },
   },
   {
@@ -91,7 +88,6 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
           },
         },
       },
-      status: {},
     },
   },
   {
@@ -118,7 +114,6 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
           },
         },
       },
-      status: {},
     },
   },
   {
@@ -179,7 +174,6 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
       kind: 'ResourceQuota',
       metadata: { name: 'q' },
       spec: { hard: { cpu: '1', memory: '1Gi', pods: '10' } },
-      status: {},
     },
   },
   {
@@ -203,7 +197,6 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
       kind: 'PodDisruptionBudget',
       metadata: { name: 'pdb' },
       spec: { minAvailable: '50%', selector: { matchLabels: { app: 'web' } } },
-      status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 },
     },
   },
   {
@@ -232,7 +225,6 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
         ],
         ingressClassName: 'nginx',
       },
-      status: { loadBalancer: {} },
     },
   },
   {

@@ -84,18 +84,10 @@ function rfc3339(value: Record<string, unknown>): string | undefined {
   return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-// Inside a status most counts are omitempty in Go's JSON; a disruption budget's are not.
-const statusZeroMatters = new Set([
-  'disruptionsAllowed',
-  'currentHealthy',
-  'desiredHealthy',
-  'expectedPods',
-]);
-
 function scalarToJson(value: unknown, name: string, inStatus: boolean): unknown {
   if (value === '' || value === undefined) return undefined;
-  const keep = (inStatus ? statusZeroMatters : zeroMatters).has(name);
-  if ((value === 0 || value === false) && !keep) return undefined;
+  // In a status no zero is kept: Go writes an unset status as zeros, and creation resets it.
+  if ((value === 0 || value === false) && (inStatus || !zeroMatters.has(name))) return undefined;
   return value;
 }
 
@@ -118,6 +110,11 @@ function valueToJson(
     default:
       return messageToJson(v, type, inStatus || name === 'status');
   }
+}
+
+// hasNoValue tells an object made only of empty objects (a status Go wrote with nothing set).
+function hasNoValue(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && Object.values(json).every(hasNoValue);
 }
 
 function messageToJson(
@@ -143,6 +140,7 @@ function messageToJson(
       json = items.map((item) => (nested ? valueToJson(item, nested, field.name, inStatus) : item));
     } else json = valueToJson(value, nested, field.name, inStatus);
     if (json === undefined) continue;
+    if (field.name === 'status' && hasNoValue(json)) continue;
     if (inlined.has(field.name) && typeof json === 'object') Object.assign(out, json);
     else out[field.name] = json;
   }
