@@ -70,6 +70,14 @@ const zeroMatters = new Set([
   'allocateLoadBalancerNodePorts',
   'controller',
   'blockOwnerDeletion',
+  'runAsUser',
+  'runAsGroup',
+  'runAsNonRoot',
+  'fsGroup',
+  'privileged',
+  'readOnlyRootFilesystem',
+  'allowPrivilegeEscalation',
+  'hostProcess',
 ]);
 
 // Fields whose members JSON shows on the parent object (Go's `json:",inline"`).

@@ -72,6 +72,15 @@ const cases: { create: string[]; resource: string; checks: [path: string, want: 
     ],
   },
   {
+    // The pod template comes back from the server defaulted, security context and all.
+    create: ['job', 'from-tick', '--from=cronjob/tick'],
+    resource: 'job/from-tick',
+    checks: [
+      ['{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}', 'CronJob/tick'],
+      ['{.spec.template.spec.containers[0].command}', '["echo","hi"]'],
+    ],
+  },
+  {
     create: ['role', 'reader', '--verb=get,list', '--resource=pods'],
     resource: 'role/reader',
     checks: [
