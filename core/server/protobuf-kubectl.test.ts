@@ -286,6 +286,21 @@ const captured: { name: string; command: string; want: Record<string, unknown> }
       },
     },
   },
+  {
+    name: 'hpa',
+    command: 'kubectl autoscale deployment web --min=1 --max=3 --cpu-percent=50',
+    want: {
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: {
+        scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+        minReplicas: 1,
+        maxReplicas: 3,
+        targetCPUUtilizationPercentage: 50,
+      },
+    },
+  },
 ];
 
 describe('decodeProtobuf on bodies the real kubectl sent', () => {

@@ -16,6 +16,7 @@ const files = [
   'api/policy-v1.proto',
   'api/scheduling-v1.proto',
   'api/networking-v1.proto',
+  'api/autoscaling-v1.proto',
 ];
 
 let root: protobuf.Root | undefined;

@@ -27,6 +27,7 @@ const kinds: Record<string, { pkg: string; kinds: string[] }> = {
   'policy/v1': { pkg: 'k8s.io.api.policy.v1', kinds: ['PodDisruptionBudget'] },
   'scheduling.k8s.io/v1': { pkg: 'k8s.io.api.scheduling.v1', kinds: ['PriorityClass'] },
   'networking.k8s.io/v1': { pkg: 'k8s.io.api.networking.v1', kinds: ['Ingress'] },
+  'autoscaling/v1': { pkg: 'k8s.io.api.autoscaling.v1', kinds: ['HorizontalPodAutoscaler'] },
 };
 
 /** protobufKinds lists the apiVersion/kind pairs decodeProtobuf understands. */
@@ -43,6 +44,9 @@ const quantityType = `.${meta}.api.resource.Quantity`;
 // These fields are pointers or never omitted in Go's JSON, so their zero is a real value.
 const zeroMatters = new Set([
   'replicas',
+  'minReplicas',
+  'maxReplicas',
+  'targetCPUUtilizationPercentage',
   'value',
   'port',
   'containerPort',

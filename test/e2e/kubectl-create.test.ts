@@ -148,6 +148,22 @@ describe('kubectl create (protobuf bodies) against skiff server', () => {
     for (const [path, want] of c.checks) expect(await jsonpath(c.resource, path)).toBe(want);
   });
 
+  it('autoscale (a protobuf HorizontalPodAutoscaler) stores its bounds and CPU target', async () => {
+    const r = await k('autoscale', 'deployment', 'web', '--min=1', '--max=3', '--cpu-percent=50');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await jsonpath('hpa/web', '{.spec.minReplicas} {.spec.maxReplicas}')).toBe('1 3');
+    expect(
+      await jsonpath('hpa/web', '{.spec.scaleTargetRef.kind}/{.spec.scaleTargetRef.name}'),
+    ).toBe('Deployment/web');
+    // The server keeps the v2 form, where the CPU target is a resource metric.
+    expect(
+      await jsonpath(
+        'hpa.v2.autoscaling/web',
+        '{.spec.metrics[0].resource.target.averageUtilization}',
+      ),
+    ).toBe('50');
+  });
+
   it('the bodies in the unit test fixtures are what this kubectl sends', async () => {
     // -v=10 logs the request body as a hex dump; its decoding must match the captured one's.
     const r = await k(
