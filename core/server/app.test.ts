@@ -337,16 +337,21 @@ describe('API server', () => {
       kind: 'Deployment',
     });
     const schemas = doc.components.schemas;
-    const follow = (schema: any): any =>
-      schema.$ref === undefined
-        ? schema
-        : schemas[schema.$ref.replace('#/components/schemas/', '')];
+    // A field refers to a named type directly, or through allOf when it describes it itself.
+    const refOf = (schema: any): string | undefined => schema.$ref ?? schema.allOf?.[0]?.$ref;
+    const follow = (schema: any): any => {
+      const ref = refOf(schema);
+      return ref === undefined ? schema : schemas[ref.replace('#/components/schemas/', '')];
+    };
     const deploy = schemas['io.k8s.api.apps.v1.Deployment'];
     expect(deploy['x-kubernetes-group-version-kind']).toEqual([
       { group: 'apps', version: 'v1', kind: 'Deployment' },
     ]);
+    expect(refOf(deploy.properties.spec)).toMatch(/\.DeploymentSpec$/);
+    expect(deploy.properties.spec.description).toMatch(/desired state of the Deployment/);
     const templateRef = follow(deploy.properties.spec).properties.template;
-    expect(templateRef.$ref).toBe('#/components/schemas/io.k8s.api.core.v1.PodTemplateSpec');
+    expect(refOf(templateRef)).toBe('#/components/schemas/io.k8s.api.core.v1.PodTemplateSpec');
+    expect(templateRef.description).toMatch(/^The pod every replica is made from/);
     const template = follow(templateRef);
     expect(follow(template.properties.metadata).properties.labels.type).toBe('object');
     const containers = follow(template.properties.spec).properties.containers;

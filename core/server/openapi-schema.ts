@@ -15,13 +15,16 @@ export interface Components {
 }
 
 // The sdk names each object type by its export; the JSON of a schema identifies it (an
-// optional copy serializes the same), so a nested schema's JSON finds its name.
+// optional copy serializes the same), so a nested schema's JSON finds its name. A field may
+// give a named type its own description, so the top-level description is not part of it.
+const identity = (schema: TSchema) => JSON.stringify({ ...schema, description: undefined });
+
 const typeNames: Map<string, string> = (() => {
   const names = new Map<string, string>();
   for (const [name, value] of Object.entries(api)) {
     if (typeof value !== 'object' || value === null || (value as TSchema)[Kind] !== 'Object')
       continue;
-    const key = JSON.stringify(value);
+    const key = identity(value as TSchema);
     if (!names.has(key)) names.set(key, name);
   }
   return names;
@@ -89,15 +92,24 @@ export function openApiSchema(
   const child = (s: TSchema, f = '') => openApiSchema(s, f, components, false);
   switch (schema[Kind]) {
     case 'Object': {
-      const type =
-        root || components === undefined ? undefined : typeNames.get(JSON.stringify(schema));
+      const type = root || components === undefined ? undefined : typeNames.get(identity(schema));
       if (type !== undefined && components !== undefined) {
         const name = componentName(type);
         if (!(name in components.schemas)) {
           components.schemas[name] = {};
-          components.schemas[name] = openApiSchema(schema, field, components, true);
+          components.schemas[name] = openApiSchema(
+            (api as unknown as Record<string, TSchema>)[type] ?? schema,
+            field,
+            components,
+            true,
+          );
         }
-        return { $ref: components.ref(name) };
+        const own = (api as unknown as Record<string, TSchema>)[type]?.description;
+        // As Kubernetes publishes it: a field that describes a named type in its own words
+        // refers to it through allOf, next to that description.
+        return schema.description !== undefined && schema.description !== own
+          ? { allOf: [{ $ref: components.ref(name) }], description: schema.description }
+          : { $ref: components.ref(name) };
       }
       const props = (schema as unknown as { properties: Record<string, TSchema> }).properties;
       const required = (schema as { required?: string[] }).required;

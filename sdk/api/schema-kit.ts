@@ -11,6 +11,12 @@ export const obj = <T extends TProperties>(props: T, description?: string) =>
     ...(description === undefined ? {} : { description }),
   });
 
+/** doc gives a field the description `kubectl explain` prints for it. */
+export const doc = <T extends TSchema>(schema: T, description: string): T => ({
+  ...schema,
+  description,
+});
+
 /** opt marks a property optional. */
 export const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 

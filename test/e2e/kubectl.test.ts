@@ -219,7 +219,9 @@ lastTimestamp: "2026-01-01T00:00:00Z"
     expect(r.stdout).toMatch(/^GROUP:\s+apps$/m);
     expect(r.stdout).toMatch(/^KIND:\s+Deployment$/m);
     expect(r.stdout).toMatch(/^VERSION:\s+v1$/m);
-    expect(r.stdout).toMatch(/^ {2}replicas\s+<integer>$/m);
+    expect(r.stdout).toMatch(/^FIELD:\s+spec <DeploymentSpec>$/m);
+    expect(r.stdout).toMatch(/^DESCRIPTION:\n\s+The desired state of the Deployment/m);
+    expect(r.stdout).toMatch(/^ {2}replicas\s+<integer>\n\s+How many pods of the template/m);
     expect(r.stdout).toMatch(/^ {2}template\s+<PodTemplateSpec> -required-$/m);
     expect(r.stdout).toMatch(/^ {2}selector\s+<LabelSelector> -required-$/m);
   });

@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { PersistentVolumeClaim } from '../core/persistent-volume.ts';
 import { PodTemplateSpec } from '../core/pod.ts';
 import { LabelSelector, ObjectMeta, TypeMeta } from '../meta.ts';
-import { arr, bool, FreeForm, IntOrString, int, obj, opt, str, Time } from '../schema-kit.ts';
+import { arr, bool, doc, FreeForm, IntOrString, int, obj, opt, str, Time } from '../schema-kit.ts';
 
 /** WorkloadCondition is the condition shape of Deployment, ReplicaSet, StatefulSet, DaemonSet. */
 export const WorkloadCondition = obj({
@@ -20,21 +20,66 @@ export const RollingUpdateDeployment = obj({
   maxSurge: opt(IntOrString),
 });
 
+/** DeploymentStrategy says how a Deployment replaces old pods with new ones. */
+export const DeploymentStrategy = obj(
+  {
+    type: opt(
+      doc(
+        str(),
+        'RollingUpdate (the default) replaces pods a few at a time; Recreate removes every old pod before creating new ones.',
+      ),
+    ),
+    rollingUpdate: opt(
+      doc(RollingUpdateDeployment, 'Limits of a rolling update; only with type RollingUpdate.'),
+    ),
+  },
+  'How old pods of a Deployment are replaced by new ones.',
+);
+
+/** DeploymentSpec is the state a Deployment's owner asks for. */
+export const DeploymentSpec = obj(
+  {
+    replicas: opt(
+      doc(int(), 'How many pods of the template should run. Defaults to 1; 0 stops them all.'),
+    ),
+    selector: doc(
+      LabelSelector,
+      "Which pods belong to this Deployment. Must match the template's labels, and cannot change once created.",
+    ),
+    template: doc(
+      PodTemplateSpec,
+      'The pod every replica is made from. Changing it starts a rollout; its restartPolicy must be Always.',
+    ),
+    strategy: opt(doc(DeploymentStrategy, 'How a rollout replaces old pods with new ones.')),
+    minReadySeconds: opt(
+      doc(
+        int(),
+        'How long a new pod must stay ready, with no container crashing, before it counts as available. Defaults to 0.',
+      ),
+    ),
+    revisionHistoryLimit: opt(
+      doc(int(), 'How many old ReplicaSets to keep so a rollout can be undone. Defaults to 10.'),
+    ),
+    paused: opt(doc(bool(), 'While true, template changes are recorded but no rollout happens.')),
+    progressDeadlineSeconds: opt(
+      doc(
+        int(),
+        'Seconds a rollout may go without progress before the Deployment reports it as failed (reason ProgressDeadlineExceeded). Defaults to 600.',
+      ),
+    ),
+  },
+  'DeploymentSpec holds what a Deployment should run and how it rolls out a change.',
+);
+
 /** Deployment declares replicas of a pod template, rolled out through ReplicaSets. */
 export const Deployment = obj({
   ...TypeMeta,
   metadata: opt(ObjectMeta),
   spec: opt(
-    obj({
-      replicas: opt(int()),
-      selector: LabelSelector,
-      template: PodTemplateSpec,
-      strategy: opt(obj({ type: opt(str()), rollingUpdate: opt(RollingUpdateDeployment) })),
-      minReadySeconds: opt(int()),
-      revisionHistoryLimit: opt(int()),
-      paused: opt(bool()),
-      progressDeadlineSeconds: opt(int()),
-    }),
+    doc(
+      DeploymentSpec,
+      'The desired state of the Deployment: how many replicas of which pod template, and how to roll out a change.',
+    ),
   ),
   status: opt(
     obj({
