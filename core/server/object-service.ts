@@ -211,7 +211,10 @@ export class ObjectService {
     if (res.def.subresources.includes('status')) {
       if (res.def.kind === 'Pod') object.status = { phase: 'Pending' };
       else if (res.def.kind === 'Namespace') object.status = { phase: 'Active' };
-      else if (object.status !== undefined) object.status = {};
+      // Status is the controllers' to write. Dropping a status sent with a create (as in a
+      // manifest saved with `kubectl get -o yaml`) keeps required status fields, such as a
+      // ReplicaSet's replicas, from failing the create.
+      else delete object.status;
     }
     const valid = this.#recordManager(res, undefined, this.#validate(res, object), ctx);
     const name = valid.metadata?.name ?? '';

@@ -55,6 +55,39 @@ const pod = (name: string) => ({
 });
 
 describe('verbs beyond get/create/update', () => {
+  it.each([
+    [
+      '/apis/apps/v1/namespaces/default/replicasets',
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'saved-rs' },
+        spec: {
+          selector: { matchLabels: { app: 'a' } },
+          template: {
+            metadata: { labels: { app: 'a' } },
+            spec: { containers: [{ name: 'main', image: 'busybox' }] },
+          },
+        },
+        status: { replicas: 3, readyReplicas: 3 },
+      },
+    ],
+    [
+      '/apis/policy/v1/namespaces/default/poddisruptionbudgets',
+      {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'saved-pdb' },
+        spec: { minAvailable: 1, selector: { matchLabels: { app: 'a' } } },
+        status: {},
+      },
+    ],
+  ])('create drops a status the body carries (%s), as saved manifests do', async (url, body) => {
+    const r = await call('POST', url, body);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.status).toBeUndefined();
+  });
+
   it('deletecollection removes what the selector picks and nothing else', async () => {
     for (const [n, t] of [
       ['d1', 'x'],
