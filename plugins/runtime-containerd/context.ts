@@ -43,6 +43,7 @@ export const label = {
   image: 'skiff.io/image',
   imageId: 'skiff.io/image-id',
   hostname: 'skiff.io/hostname',
+  portMappings: 'skiff.io/port-mappings',
 } as const;
 
 /** ContainerRecord is a containerd container record as the adapter reads it. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SkiffError } from '../../sdk/errors.ts';
+import type { CniPortMapping } from './port-mappings.ts';
 
 const run = promisify(execFile);
 
@@ -63,6 +64,33 @@ function pluginConfigs(
   ];
 }
 
+/**
+ * portmapConfig is the chained portmap plugin's config: the mappings arrive through the
+ * `portMappings` capability's runtimeConfig, and on ADD the bridge's result as prevResult tells it
+ * the pod address. snat stays on so that connections from the host itself (127.0.0.1 included)
+ * are masqueraded; portmap then also turns on route_localnet on the host interface that routes to
+ * the pod (the bridge), which a DNAT from 127.0.0.1 needs.
+ */
+function portmapConfig(
+  options: PodNetworkOptions,
+  mappings: CniPortMapping[],
+  prevResult?: object,
+): { type: string; ifname: string; conf: object } {
+  return {
+    type: 'portmap',
+    ifname: 'eth0',
+    conf: {
+      cniVersion: '0.4.0',
+      name: options.bridge,
+      type: 'portmap',
+      capabilities: { portMappings: true },
+      snat: true,
+      runtimeConfig: { portMappings: mappings },
+      ...(prevResult ? { prevResult } : {}),
+    },
+  };
+}
+
 function cni(
   options: PodNetworkOptions,
   command: 'ADD' | 'DEL',
@@ -107,35 +135,52 @@ function cni(
 
 /**
  * setUpPodNetwork creates the sandbox's network namespace and wires it with CNI (loopback,
- * then a veth on the bridge with a host-local address); it answers the pod IP. On failure
- * whatever it made is torn down again.
+ * then a veth on the bridge with a host-local address, then portmap when ports are published);
+ * it answers the pod IP. On failure whatever it made is torn down again.
  */
 export async function setUpPodNetwork(
   options: PodNetworkOptions,
   sandboxId: string,
+  mappings: CniPortMapping[] = [],
 ): Promise<string> {
   await run('ip', ['netns', 'add', netnsName(sandboxId)]);
   try {
     let ip = '';
+    let bridgeResult: object = {};
     for (const plugin of pluginConfigs(options)) {
       const result = JSON.parse(await cni(options, 'ADD', plugin, sandboxId)) as {
         ips?: { address: string }[];
       };
-      if (plugin.type === 'bridge') ip = result.ips?.[0]?.address.split('/')[0] ?? '';
+      if (plugin.type === 'bridge') {
+        ip = result.ips?.[0]?.address.split('/')[0] ?? '';
+        bridgeResult = result;
+      }
     }
     if (!ip) throw new Error('CNI gave the pod no address');
+    if (mappings.length) {
+      await cni(options, 'ADD', portmapConfig(options, mappings, bridgeResult), sandboxId);
+    }
     return ip;
   } catch (err) {
-    await tearDownPodNetwork(options, sandboxId);
+    await tearDownPodNetwork(options, sandboxId, mappings);
     throw new SkiffError('InternalError', `cannot set up the pod network: ${String(err)}`);
   }
 }
 
-/** tearDownPodNetwork releases the pod's address and removes its namespace; absent parts are fine. */
+/**
+ * tearDownPodNetwork removes the pod's port mappings, releases its address and removes its
+ * namespace; absent parts are fine.
+ */
 export async function tearDownPodNetwork(
   options: PodNetworkOptions,
   sandboxId: string,
+  mappings: CniPortMapping[] = [],
 ): Promise<void> {
+  // portmap names its chains after the network and the sandbox id; DEL carries the mappings ADD
+  // was given, as the capability convention asks, so that it removes them.
+  if (mappings.length) {
+    await cni(options, 'DEL', portmapConfig(options, mappings), sandboxId).catch(() => {});
+  }
   for (const plugin of pluginConfigs(options).reverse()) {
     await cni(options, 'DEL', plugin, sandboxId).catch(() => {});
   }
@@ -146,7 +191,7 @@ export async function tearDownPodNetwork(
 
 /** podNetworkReady tells whether the CNI plugins the network needs are installed. */
 export function podNetworkReady(options: PodNetworkOptions): string | undefined {
-  for (const p of ['loopback', 'bridge', 'host-local']) {
+  for (const p of ['loopback', 'bridge', 'host-local', 'portmap']) {
     if (!existsSync(join(options.cniBinDir, p))) return `${join(options.cniBinDir, p)} is missing`;
   }
   return undefined;

@@ -24,6 +24,7 @@ import {
 } from './context.ts';
 import { type ContainerdImage, findImage, importArchive } from './images.ts';
 import { netnsPath, setUpPodNetwork, tearDownPodNetwork } from './network.ts';
+import { type CniPortMapping, cniPortMappings } from './port-mappings.ts';
 import { runcOptions, type SandboxPaths, sandboxSpec } from './spec.ts';
 import { startTask, stopTask } from './tasks.ts';
 
@@ -98,6 +99,7 @@ export async function runPodSandbox(
       'pod sandbox config needs metadata with a name and a namespace',
     );
   }
+  const ports = cniPortMappings(config.portMappings ?? []);
   const key = JSON.stringify([meta.name, meta.namespace, meta.uid, meta.attempt]);
   for (const s of await listRecords(ctx, 'sandbox')) {
     const m = parseJson<{ name: string; namespace: string; uid: string; attempt: number }>(
@@ -120,7 +122,7 @@ export async function runPodSandbox(
   let record: ContainerRecord | undefined;
   try {
     writePodFiles(paths, config);
-    const ip = await setUpPodNetwork(ctx.network, id);
+    const ip = await setUpPodNetwork(ctx.network, id, ports);
     networked = true;
     const labels = {
       [label.kind]: 'sandbox',
@@ -136,6 +138,7 @@ export async function runPodSandbox(
       [label.ip]: ip,
       [label.hostname]: paths.hostname,
       [label.logPath]: config.logDirectory,
+      ...(ports.length ? { [label.portMappings]: JSON.stringify(ports) } : {}),
     };
     record = await withLease(ctx.client, async (lease) => {
       await ctx.client.call(
@@ -167,7 +170,7 @@ export async function runPodSandbox(
   } catch (err) {
     if (record) await deleteRecord(ctx, record).catch(() => {});
     else await ctx.client.call('snapshots', 'Remove', { snapshotter, key: id }).catch(() => {});
-    if (networked) await tearDownPodNetwork(ctx.network, id);
+    if (networked) await tearDownPodNetwork(ctx.network, id, ports);
     rmSync(sandboxDir(ctx, id), { recursive: true, force: true });
     if (err instanceof SkiffError) throw err;
     throw containerdError(err, 'cannot run the pod sandbox');
@@ -182,7 +185,8 @@ export async function stopPodSandbox(
   const sandbox = await mustFind(ctx, 'sandbox', req.podSandboxId);
   for (const c of await listRecords(ctx, 'container', sandbox.id)) await stopTask(ctx, c.id, 0);
   await stopTask(ctx, sandbox.id, 0);
-  await tearDownPodNetwork(ctx.network, sandbox.id);
+  const ports = parseJson<CniPortMapping[]>(sandbox.labels, label.portMappings, []);
+  await tearDownPodNetwork(ctx.network, sandbox.id, ports);
   return {};
 }
 
