@@ -6,6 +6,7 @@ import { registerPluginsCommand } from './commands/plugins.ts';
 import { registerRuntimeCommand } from './commands/runtime.ts';
 import { registerSchedulerCommand } from './commands/scheduler.ts';
 import { registerServerCommand } from './commands/server.ts';
+import { registerSimCommand } from './commands/sim.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { registerVersionCommand } from './commands/version.ts';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerServerCommand(program);
   registerSchedulerCommand(program);
+  registerSimCommand(program);
   return program;
 }
 

@@ -1,0 +1,212 @@
+import type { KubeObject } from '../../sdk/api/meta.ts';
+import type { KubeClient } from '../../sdk/client/client.ts';
+import type { ResourceRef } from '../../sdk/client/resource.ts';
+import { Informer } from '../../sdk/controller/informer.ts';
+import { isSkiffError } from '../../sdk/errors.ts';
+import { nodeAddresses, PodIpPool } from './addresses.ts';
+import { runningPodStatus, type SimNodeSpec, simLease, simNode, simNodeStatus } from './objects.ts';
+
+const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes' };
+const leasesRef: ResourceRef = {
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  plural: 'leases',
+  namespace: 'kube-node-lease',
+};
+const allPodsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods' };
+const podsIn = (namespace: string): ResourceRef => ({ ...allPodsRef, namespace });
+
+/** NodeSimulatorOptions say which nodes to simulate and how they look. */
+export interface NodeSimulatorOptions extends SimNodeSpec {
+  readonly client: KubeClient;
+  readonly nodes: number;
+  readonly namePrefix: string;
+  /** leaseDurationSeconds is what each Lease declares; renewals come at a quarter of it. */
+  readonly leaseDurationSeconds?: number;
+  readonly onError?: (message: string) => void;
+}
+
+interface SimulatedNode {
+  readonly name: string;
+  readonly podCIDR: string;
+  readonly hostIP: string;
+  readonly ips: PodIpPool;
+}
+
+type PodObject = KubeObject & {
+  spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
+  status?: { phase?: string; podIP?: string };
+};
+
+/**
+ * NodeSimulator runs many lightweight simulated nodes in one process: it registers their Node
+ * objects, renews their Leases in one loop, and plays the node agent for pods bound to them
+ * (they turn Running at once; pods marked for deletion are removed).
+ */
+export class NodeSimulator {
+  readonly #opts: NodeSimulatorOptions;
+  readonly #nodes = new Map<string, SimulatedNode>();
+  readonly #podIps = new Map<string, string>();
+  readonly #inFlight = new Set<string>();
+  readonly #informer: Informer<PodObject>;
+  #renewTimer: NodeJS.Timeout | undefined;
+  #renewing: Promise<void> | undefined;
+
+  constructor(opts: NodeSimulatorOptions) {
+    if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 16384) {
+      throw new RangeError(
+        `the number of nodes must be an integer from 1 to 16384, got ${opts.nodes}`,
+      );
+    }
+    this.#opts = opts;
+    for (let i = 0; i < opts.nodes; i++) {
+      const name = `${opts.namePrefix}${i + 1}`;
+      const { hostIP, podCIDR, podPrefix } = nodeAddresses(i);
+      this.#nodes.set(name, { name, podCIDR, hostIP, ips: new PodIpPool(podPrefix) });
+    }
+    // One informer over all pods, filtered by the node set: cheaper than one watch per node.
+    this.#informer = new Informer<PodObject>(opts.client, allPodsRef);
+    this.#informer.addHandlers({
+      add: (pod) => this.#reconcile(pod),
+      update: (_old, pod) => this.#reconcile(pod),
+      delete: (pod) => this.#forget(pod),
+    });
+  }
+
+  /** nodeNames lists the simulated nodes' names. */
+  get nodeNames(): string[] {
+    return [...this.#nodes.keys()];
+  }
+
+  /** start registers every node and its Lease, then starts the pod informer and the renew loop. */
+  async start(): Promise<void> {
+    const duration = this.#opts.leaseDurationSeconds ?? 40;
+    const { cpu, memory, pods } = this.#opts;
+    const specs = [...this.#nodes.values()];
+    // Registration goes in small batches so thousands of nodes do not open thousands of sockets.
+    for (let i = 0; i < specs.length; i += 32) {
+      await Promise.all(
+        specs.slice(i, i + 32).map(async (n) => {
+          await this.#createIfMissing(nodesRef, simNode(n.name, n.podCIDR));
+          await this.#opts.client.patch(
+            nodesRef,
+            n.name,
+            'merge',
+            { status: simNodeStatus(n.name, n.hostIP, { cpu, memory, pods }) },
+            { subresource: 'status' },
+          );
+          await this.#createIfMissing(leasesRef, simLease(n.name, duration));
+        }),
+      );
+    }
+    this.#informer.start();
+    await this.#informer.waitForSync();
+    this.#renewTimer = setInterval(
+      () => {
+        this.#renewing ??= this.#renewLeases().finally(() => {
+          this.#renewing = undefined;
+        });
+      },
+      (duration * 1000) / 4,
+    );
+  }
+
+  /** stop ends the renew loop and the informer; nodes and pods stay, as when a kubelet stops. */
+  async stop(): Promise<void> {
+    clearInterval(this.#renewTimer);
+    await this.#renewing;
+    await this.#informer.stop();
+  }
+
+  async #createIfMissing(ref: ResourceRef, object: KubeObject): Promise<void> {
+    try {
+      await this.#opts.client.create(ref, object);
+    } catch (err) {
+      if (!isSkiffError(err, 'AlreadyExists')) throw err;
+    }
+  }
+
+  async #renewLeases(): Promise<void> {
+    const duration = this.#opts.leaseDurationSeconds ?? 40;
+    for (const name of this.#nodes.keys()) {
+      const renewTime = new Date().toISOString().replace('Z', '000Z');
+      try {
+        await this.#opts.client.patch(leasesRef, name, 'merge', { spec: { renewTime } });
+      } catch (err) {
+        if (isSkiffError(err, 'NotFound')) {
+          await this.#createIfMissing(leasesRef, simLease(name, duration)).catch((e) =>
+            this.#report(`lease ${name}: ${message(e)}`),
+          );
+        } else this.#report(`lease ${name}: ${message(err)}`);
+      }
+    }
+  }
+
+  #reconcile(pod: PodObject): void {
+    const node = this.#nodes.get(pod.spec?.nodeName ?? '');
+    const uid = pod.metadata?.uid;
+    if (!node || !uid || this.#inFlight.has(uid)) return;
+    if (pod.metadata?.deletionTimestamp !== undefined) {
+      this.#run(uid, () => this.#remove(pod));
+    } else if (pod.status?.phase !== 'Running' && !this.#podIps.has(uid)) {
+      this.#run(uid, () => this.#startPod(pod, node));
+    }
+  }
+
+  #run(uid: string, work: () => Promise<void>): void {
+    this.#inFlight.add(uid);
+    work()
+      .catch((err) => this.#report(message(err)))
+      .finally(() => this.#inFlight.delete(uid));
+  }
+
+  async #startPod(pod: PodObject, node: SimulatedNode): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const ip = node.ips.allocate();
+    const { namespace = 'default', name = '' } = pod.metadata ?? {};
+    if (ip === undefined) {
+      this.#report(`pod ${namespace}/${name}: node ${node.name} has no free pod address`);
+      return;
+    }
+    this.#podIps.set(uid, ip);
+    try {
+      await this.#opts.client.patch(
+        podsIn(namespace),
+        name,
+        'merge',
+        { status: runningPodStatus(pod, ip, node.hostIP) },
+        { subresource: 'status' },
+      );
+    } catch (err) {
+      this.#podIps.delete(uid);
+      node.ips.release(ip);
+      if (!isSkiffError(err, 'NotFound')) throw err;
+    }
+  }
+
+  async #remove(pod: PodObject): Promise<void> {
+    const { namespace = 'default', name = '' } = pod.metadata ?? {};
+    try {
+      // Nothing runs, so the grace period has nothing to wait for: finish the deletion now.
+      await this.#opts.client.delete(podsIn(namespace), name, { gracePeriodSeconds: 0 });
+    } catch (err) {
+      if (!isSkiffError(err, 'NotFound')) throw err;
+    }
+  }
+
+  #forget(pod: PodObject): void {
+    const uid = pod.metadata?.uid ?? '';
+    const ip = this.#podIps.get(uid);
+    if (ip === undefined) return;
+    this.#podIps.delete(uid);
+    this.#nodes.get(pod.spec?.nodeName ?? '')?.ips.release(ip);
+  }
+
+  #report(text: string): void {
+    (this.#opts.onError ?? ((m: string) => process.stderr.write(`skiff sim: ${m}\n`)))(text);
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
