@@ -1,0 +1,44 @@
+// What the workload reconcilers read and write through: one client and shared informers.
+import {
+  api,
+  type Informer,
+  type InformerFactory,
+  type KubeClient,
+  type ResourceRef,
+  resourceOf,
+} from '../../sdk/index.ts';
+
+/** WorkloadSources are the client and the shared caches of pods, ReplicaSets and Deployments. */
+export interface WorkloadSources {
+  readonly client: Pick<KubeClient, 'create' | 'delete' | 'patch' | 'updateStatus'>;
+  readonly pods: Informer<api.Pod>;
+  readonly replicaSets: Informer<api.ReplicaSet>;
+  readonly deployments: Informer<api.Deployment>;
+  /** ref names the collection of a kind in a namespace. */
+  readonly ref: (kind: 'Pod' | 'ReplicaSet' | 'Deployment', namespace: string) => ResourceRef;
+  readonly now: () => number;
+  /** start starts the informers (again does nothing), for runners that did not. */
+  readonly start: () => void;
+}
+
+const versions = { Pod: 'v1', ReplicaSet: 'apps/v1', Deployment: 'apps/v1' } as const;
+
+/** workloadSources makes the informers in the factory that startController shares. */
+export function workloadSources(
+  client: WorkloadSources['client'],
+  factory: InformerFactory,
+  now: () => number = Date.now,
+): WorkloadSources {
+  const kinds = api.builtinKindRegistry();
+  const all = (kind: keyof typeof versions) =>
+    resourceOf(kinds, { apiVersion: versions[kind], kind });
+  return {
+    client,
+    pods: factory.informerFor<api.Pod>(all('Pod')),
+    replicaSets: factory.informerFor<api.ReplicaSet>(all('ReplicaSet')),
+    deployments: factory.informerFor<api.Deployment>(all('Deployment')),
+    ref: (kind, namespace) => resourceOf(kinds, { apiVersion: versions[kind], kind }, namespace),
+    now,
+    start: () => factory.start(),
+  };
+}
