@@ -24,6 +24,43 @@ export interface WatchOptions {
   bookmarkIntervalMs: number;
 }
 
+// One store event reaches every watcher of its prefix with the same value bytes, so each
+// watcher need not parse and serialize it again: objects are decoded once per served version,
+// and event lines of plain objects are serialized once per event type. Watchers only read
+// these objects; the encoders build new ones.
+const decodedValues = new WeakMap<Uint8Array, Map<string, KubeObject>>();
+const eventLines = new WeakMap<object, Map<string, string>>();
+
+function storedObject(res: Resource, value: Uint8Array, modRevision: number): KubeObject {
+  let byVersion = decodedValues.get(value);
+  if (byVersion === undefined) {
+    byVersion = new Map();
+    decodedValues.set(value, byVersion);
+  }
+  const key = `${res.def.apiVersion}/${res.def.kind}@${modRevision}`;
+  let object = byVersion.get(key);
+  if (object === undefined) {
+    object = fromStorage(res, decodeStored(value), modRevision);
+    byVersion.set(key, object);
+  }
+  return object;
+}
+
+function eventLine(type: string, object: unknown): string {
+  if (typeof object !== 'object' || object === null) return `${JSON.stringify({ type, object })}\n`;
+  let byType = eventLines.get(object);
+  if (byType === undefined) {
+    byType = new Map();
+    eventLines.set(object, byType);
+  }
+  let line = byType.get(type);
+  if (line === undefined) {
+    line = `${JSON.stringify({ type, object })}\n`;
+    byType.set(type, line);
+  }
+  return line;
+}
+
 /**
  * serveWatch streams watch events on a raw response: ADDED for what exists when no
  * resourceVersion (or 0) is given, then every change after it, one JSON event per line. A
@@ -55,7 +92,7 @@ export async function serveWatch(
     out.end();
   };
   const send = (type: string, object: unknown) => {
-    if (!closed) out.write(`${JSON.stringify({ type, object })}\n`);
+    if (!closed) out.write(eventLine(type, object));
   };
   out.on('close', finish);
   let lastRevision = 0;
@@ -86,11 +123,9 @@ export async function serveWatch(
   const onEvent = (e: StoreEvent) => {
     lastRevision = e.modRevision;
     if (e.type === 'put') {
-      const o = fromStorage(res, decodeStored(e.value), e.modRevision);
+      const o = storedObject(res, e.value, e.modRevision);
       const was =
-        e.prevValue === undefined
-          ? undefined
-          : fromStorage(res, decodeStored(e.prevValue), e.modRevision);
+        e.prevValue === undefined ? undefined : storedObject(res, e.prevValue, e.modRevision);
       const now = matches(o);
       const before = was !== undefined && matches(was);
       if (now)
@@ -100,12 +135,8 @@ export async function serveWatch(
       const key = e.key.slice(e.key.lastIndexOf('/') + 1);
       const gone: KubeObject =
         e.prevValue === undefined
-          ? { metadata: { name: key } }
-          : fromStorage(res, decodeStored(e.prevValue), e.modRevision);
-      if (e.prevValue === undefined) {
-        gone.apiVersion = res.def.apiVersion;
-        gone.kind = res.def.kind;
-      }
+          ? { apiVersion: res.def.apiVersion, kind: res.def.kind, metadata: { name: key } }
+          : storedObject(res, e.prevValue, e.modRevision);
       if (matches(gone)) send('DELETED', encode(gone));
     }
   };
