@@ -19,11 +19,17 @@ import {
 import { type PrivateContainerd, startPrivateContainerd, waitForContainerd } from './daemon.ts';
 import { subscribeTaskExits, type TaskExits } from './events.ts';
 import { execSync } from './exec.ts';
+import { imageFsInfo } from './fs-info.ts';
 import * as images from './images.ts';
 import { podNetworkReady } from './network.ts';
 import { pullImage } from './pull.ts';
 import * as sandboxes from './sandboxes.ts';
-import { containerStats, listContainerStats } from './stats.ts';
+import {
+  containerStats,
+  listContainerStats,
+  listPodSandboxStats,
+  podSandboxStats,
+} from './stats.ts';
 import { containerdStreams } from './streams.ts';
 import { CriLogWriter, fifosOf } from './task-io.ts';
 import { finishTask } from './tasks.ts';
@@ -225,6 +231,9 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
   };
   containerStats: Handler<'ContainerStats'> = (req) => containerStats(this.#ctx, req);
   listContainerStats: Handler<'ListContainerStats'> = (req) => listContainerStats(this.#ctx, req);
+  podSandboxStats: Handler<'PodSandboxStats'> = (req) => podSandboxStats(this.#ctx, req);
+  listPodSandboxStats: Handler<'ListPodSandboxStats'> = (req) =>
+    listPodSandboxStats(this.#ctx, req);
   listImages: Handler<'ListImages'> = (req) => images.listImages(this.#ctx.client, req);
   imageStatus: Handler<'ImageStatus'> = (req) => images.imageStatus(this.#ctx.client, req);
   pullImage: Handler<'PullImage'> = async (req) => {
@@ -234,6 +243,7 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
     };
   };
   removeImage: Handler<'RemoveImage'> = (req) => images.removeImage(this.#ctx.client, req);
+  imageFsInfo: Handler<'ImageFsInfo'> = () => imageFsInfo(this.#ctx);
 
   async close(): Promise<void> {
     for (const w of this.#ctx.logs.values()) await w.close();

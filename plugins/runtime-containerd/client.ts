@@ -16,6 +16,7 @@ const serviceFiles = {
   containers: ['containers.proto', 'containerd.services.containers.v1.Containers'],
   tasks: ['tasks.proto', 'containerd.services.tasks.v1.Tasks'],
   events: ['events.proto', 'containerd.services.events.v1.Events'],
+  introspection: ['introspection.proto', 'containerd.services.introspection.v1.Introspection'],
 } as const;
 
 /** ContainerdService names a containerd gRPC service the adapter calls. */

@@ -5,6 +5,7 @@ import {
   label,
   listRecords,
   matchesSelector,
+  mustFind,
   nowNanos,
   parseJson,
   type RuntimeContext,
@@ -91,6 +92,70 @@ export async function listContainerStats(
     if (!matchesSelector(parseJson(r.labels, label.labels, {}), f?.labelSelector)) continue;
     if ((await taskOf(ctx, r.id))?.status !== 'RUNNING') continue;
     stats.push(await statsOf(ctx, r));
+  }
+  return { stats };
+}
+
+/**
+ * sandboxStatsOf sums the infra task's and the running containers' cgroup samples for the pod
+ * (each container has its own cgroup; there is no pod-level one to read).
+ */
+async function sandboxStatsOf(ctx: RuntimeContext, sandbox: ContainerRecord) {
+  const containers: Awaited<ReturnType<typeof statsOf>>[] = [];
+  for (const r of await listRecords(ctx, 'container', sandbox.id)) {
+    if ((await taskOf(ctx, r.id))?.status === 'RUNNING') containers.push(await statsOf(ctx, r));
+  }
+  const infra = await sampleOf(ctx, sandbox.id);
+  const total = (pick: (s: (typeof containers)[number]) => string | undefined, own: bigint) =>
+    String(containers.reduce((sum, c) => sum + BigInt(pick(c) ?? '0'), own));
+  const timestamp = nowNanos();
+  return {
+    attributes: {
+      id: sandbox.id,
+      metadata: parseJson(sandbox.labels, label.metadata, {}),
+      labels: parseJson<Record<string, string>>(sandbox.labels, label.labels, {}),
+      annotations: parseJson<Record<string, string>>(sandbox.labels, label.annotations, {}),
+    },
+    linux: {
+      cpu: {
+        timestamp,
+        usageCoreNanoSeconds: {
+          value: total((c) => c.cpu.usageCoreNanoSeconds.value, infra?.cpuNanos ?? 0n),
+        },
+      },
+      memory: {
+        timestamp,
+        workingSetBytes: {
+          value: total((c) => c.memory.workingSetBytes.value, infra?.workingSet ?? 0n),
+        },
+        usageBytes: { value: total((c) => c.memory.usageBytes.value, infra?.memoryUsage ?? 0n) },
+      },
+      containers,
+    },
+  };
+}
+
+/** podSandboxStats answers PodSandboxStats; an unknown sandbox is NotFound. */
+export async function podSandboxStats(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'PodSandboxStats'>,
+): Promise<RpcResponse<'PodSandboxStats'>> {
+  const sandbox = await mustFind(ctx, 'sandbox', req.podSandboxId);
+  return { stats: await sandboxStatsOf(ctx, sandbox) };
+}
+
+/** listPodSandboxStats answers ListPodSandboxStats for the ready sandboxes the filter picks. */
+export async function listPodSandboxStats(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'ListPodSandboxStats'>,
+): Promise<RpcResponse<'ListPodSandboxStats'>> {
+  const f = req.filter;
+  const stats = [];
+  for (const s of await listRecords(ctx, 'sandbox')) {
+    if (f?.id && !s.id.startsWith(f.id)) continue;
+    if (!matchesSelector(parseJson(s.labels, label.labels, {}), f?.labelSelector)) continue;
+    if ((await taskOf(ctx, s.id))?.status !== 'RUNNING') continue;
+    stats.push(await sandboxStatsOf(ctx, s));
   }
   return { stats };
 }
