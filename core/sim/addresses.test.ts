@@ -43,6 +43,15 @@ describe('PodIpPool', () => {
     expect(pool.size).toBe(252);
     expect(pool.allocate()).toBe('10.64.3.77');
   });
+
+  it('skips addresses reserved for pods started before it', () => {
+    const pool = new PodIpPool('10.64.0');
+    pool.reserve('10.64.0.2');
+    pool.reserve('10.64.0.3');
+    pool.reserve('10.99.0.4');
+    expect(pool.allocate()).toBe('10.64.0.4');
+    expect(pool.size).toBe(3);
+  });
 });
 
 describe('simulated objects', () => {

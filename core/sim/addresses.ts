@@ -39,6 +39,13 @@ export class PodIpPool {
     return undefined;
   }
 
+  /** reserve marks an address as taken (a pod started before this pool existed holds it). */
+  reserve(ip: string): void {
+    if (!ip.startsWith(`${this.#prefix}.`)) return;
+    const host = Number(ip.slice(this.#prefix.length + 1));
+    if (Number.isInteger(host) && host >= 2 && host <= 254) this.#used.add(host);
+  }
+
   /** release gives an address back; addresses of other ranges are ignored. */
   release(ip: string): void {
     if (!ip.startsWith(`${this.#prefix}.`)) return;

@@ -146,6 +146,12 @@ export class NodeSimulator {
     const node = this.#nodes.get(pod.spec?.nodeName ?? '');
     const uid = pod.metadata?.uid;
     if (!node || !uid || this.#inFlight.has(uid)) return;
+    const ip = pod.status?.podIP;
+    if (pod.status?.phase === 'Running' && ip && !this.#podIps.has(uid)) {
+      // Started by an earlier run of the simulator: keep its address out of the pool.
+      node.ips.reserve(ip);
+      this.#podIps.set(uid, ip);
+    }
     if (pod.metadata?.deletionTimestamp !== undefined) {
       this.#run(uid, () => this.#remove(pod));
     } else if (pod.status?.phase !== 'Running' && !this.#podIps.has(uid)) {

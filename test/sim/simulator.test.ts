@@ -95,6 +95,10 @@ describe('NodeSimulator', () => {
 
   it('a second simulator over the same nodes takes them over', async () => {
     const first = await simulate('again-', 1);
+    await client.create(pods, pod('before', 'again-1'));
+    await until('before Running', async () =>
+      (await phase('before')) === 'Running' ? true : undefined,
+    );
     await first.stop();
     await client.create(pods, pod('while-away', 'again-1'));
     expect(await phase('while-away')).not.toBe('Running');
@@ -102,6 +106,10 @@ describe('NodeSimulator', () => {
     await until('while-away Running', async () =>
       (await phase('while-away')) === 'Running' ? true : undefined,
     );
+    // The address of the pod started by the first simulator is not handed out again.
+    const ipOf = async (n: string) =>
+      ((await client.get(pods, n)).status as { podIP: string }).podIP;
+    expect(await ipOf('while-away')).not.toBe(await ipOf('before'));
     await client.delete(pods, 'while-away');
     await until('while-away removed', async () => {
       const list = await client.list(pods);
