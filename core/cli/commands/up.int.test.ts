@@ -1,15 +1,30 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectRuntime } from '../../../sdk/runtime/client.ts';
+import { buildImages } from '../../../test/fixtures/images/index.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'skiff-up-'));
 const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
+afterAll(async () => {
+  // On a failure, `skiff up` may still run with its runtime and private containerd: stop them
+  // as Ctrl-C would, then kill whatever still names this test's directory.
+  for (const child of running) child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, running.size > 0 ? 5_000 : 0));
+  for (const line of execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n')) {
+    const pid = Number(line.trim().split(' ')[0]);
+    if (line.includes(scratch) && pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -63,18 +78,39 @@ function kubectl(kubeconfig: string, ...args: string[]) {
   });
 }
 
-describe('skiff up', { timeout: 120_000 }, () => {
-  it('serves kubectl, stops on Ctrl-C and resumes the same cluster from the data dir', async () => {
+/** containerdsUnder lists containerd processes whose command line names the directory. */
+function containerdsUnder(dir: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes('containerd') && l.includes(dir));
+}
+
+describe('skiff up', { timeout: 180_000 }, () => {
+  it('serves kubectl and a private containerd runtime with the air-gapped images, stops on Ctrl-C, and resumes', async () => {
     const dataDir = join(scratch, 'data');
+    // An air-gapped node: image tarballs dropped in <data-dir>/images are imported at start.
+    const archive = await buildImages(['skiff.local/busybox:1']);
+    mkdirSync(join(dataDir, 'images'), { recursive: true });
+    copyFileSync(archive.path, join(dataDir, 'images', 'busybox.tar'));
     const first = startUp(dataDir);
     const kubeconfig = await first.ready;
     expect(first.output()).toContain('loaded 2 plugins from cluster config');
+    expect(first.output()).toMatch(/runtime skiff-containerd \S+ serving runtime.v1 on unix:\/\//);
+    expect(first.output()).toContain('  imported skiff.local/busybox:1');
     expect(first.output()).toMatch(/not implemented yet, so not started:\n {2}- scheduler/);
+    const runtime = connectRuntime(`unix://${join(dataDir, 'run', 'containerd.sock')}`);
+    try {
+      const images = await runtime.listImages({});
+      expect(images.images.flatMap((i) => i.repoTags)).toContain('skiff.local/busybox:1');
+    } finally {
+      runtime.close();
+    }
+    expect(containerdsUnder(dataDir).length).toBeGreaterThan(0);
     const created = await kubectl(kubeconfig, 'create', 'namespace', 'kept-across-restarts');
     expect(created).toMatchObject({ code: 0, stdout: 'namespace/kept-across-restarts created\n' });
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('SIGINT: stopping\nstopped\n');
+    expect(containerdsUnder(dataDir)).toEqual([]);
 
     const second = startUp(dataDir);
     const again = await second.ready;
@@ -82,5 +118,6 @@ describe('skiff up', { timeout: 120_000 }, () => {
     expect(got).toMatchObject({ code: 0, stdout: 'namespace/kept-across-restarts\n' });
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    expect(containerdsUnder(dataDir)).toEqual([]);
   });
 });

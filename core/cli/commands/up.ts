@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeConfig, loadConfiguredPlugins, plural } from './plugin-set.ts';
 import { startServer, untilSignal } from './server.ts';
+import { type NodeRuntime, startNodeRuntime } from './up-runtime.ts';
 
 // What a running cluster needs that `skiff up` does not start yet; kept honest by hand until
 // each part lands and up starts it.
-const notYetStarted = ['scheduler', 'controllers', 'node agent and its container runtime'];
+const notYetStarted = ['scheduler', 'controllers', 'node agent (so pods are stored, not run)'];
 
 /** defaultDataDir is where skiff keeps cluster state when --data-dir is not given. */
 export function defaultDataDir(): string {
@@ -18,6 +19,8 @@ interface UpOptions {
   dataDir: string;
   port: string;
   store?: string;
+  runtime: string;
+  dockerHost?: string;
 }
 
 /**
@@ -28,7 +31,7 @@ export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description(
-      'run a one-machine cluster in the foreground until Ctrl-C (today: store and API server)',
+      'run a one-machine cluster in the foreground until Ctrl-C (today: store, API server, runtime)',
     )
     .option('-c, --config <file>', 'cluster config file (YAML); default: every built-in plugin')
     .option('-d, --data-dir <dir>', 'where cluster state is kept', defaultDataDir())
@@ -37,6 +40,12 @@ export function registerUpCommand(program: Command): void {
       '--store <spec>',
       'sqlite:/path/file.db or etcd:http://host:2379[,...] (default: sqlite in the data dir)',
     )
+    .option(
+      '--runtime <name>',
+      'container runtime: containerd (a private instance under the data dir) or docker, or none',
+      'containerd',
+    )
+    .option('--docker-host <url>', 'Docker Engine endpoint for --runtime docker')
     .action(async (opts: UpOptions) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       const { config, loaded } = await loadConfiguredPlugins(opts.config, 'info');
@@ -55,11 +64,23 @@ export function registerUpCommand(program: Command): void {
           listenHost: '127.0.0.1',
         });
         say(`API server listening on ${server.url} (store: ${opts.store ?? 'embedded SQLite'})`);
+        let runtime: NodeRuntime | undefined;
+        try {
+          if (opts.runtime !== 'none') {
+            runtime = await startNodeRuntime(opts.runtime, resolve(opts.dataDir), opts.dockerHost);
+            say(`runtime ${runtime.version} serving runtime.v1 on ${runtime.endpoint}`);
+            for (const image of runtime.imported) say(`  imported ${image}`);
+          }
+        } catch (err) {
+          await server.close();
+          throw err;
+        }
         say('not implemented yet, so not started:');
         for (const part of notYetStarted) say(`  - ${part}`);
         say(`cluster API ready; to use it with kubectl:\n  export KUBECONFIG=${server.kubeconfig}`);
         const signal = await untilSignal();
         say(`${signal}: stopping`);
+        await runtime?.stop();
         await server.close();
         say('stopped');
       } finally {
