@@ -46,6 +46,7 @@ export class DeploymentReconciler {
     if (!src.deployments.hasSynced() || !src.replicaSets.hasSynced()) return requeueAfter(100);
     const id = `${key.namespace}/${key.name}`;
     const d = src.deployments.cache.get(id);
+    if (!d && (await src.lagging('Deployment', key.namespace, key.name))) return requeueAfter(100);
     if (!d || d.metadata?.deletionTimestamp) return done;
     const parsed = api.labelSelectorFromSpec(d.spec?.selector);
     if (!parsed.ok) return terminal(`Deployment ${id}: spec.selector: ${parsed.message}`);

@@ -39,6 +39,7 @@ export class ReplicaSetReconciler {
     if (!src.replicaSets.hasSynced() || !src.pods.hasSynced()) return requeueAfter(100);
     const id = `${key.namespace}/${key.name}`;
     const rs = src.replicaSets.cache.get(id);
+    if (!rs && (await src.lagging('ReplicaSet', key.namespace, key.name))) return requeueAfter(100);
     if (!rs || rs.metadata?.deletionTimestamp) {
       this.#expect.forget(id);
       return done;

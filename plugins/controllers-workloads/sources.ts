@@ -3,6 +3,7 @@ import {
   api,
   type Informer,
   type InformerFactory,
+  isSkiffError,
   type KubeClient,
   type ResourceRef,
   resourceOf,
@@ -10,7 +11,7 @@ import {
 
 /** WorkloadSources are the client and the shared caches of pods, ReplicaSets and Deployments. */
 export interface WorkloadSources {
-  readonly client: Pick<KubeClient, 'create' | 'delete' | 'patch' | 'updateStatus'>;
+  readonly client: Pick<KubeClient, 'create' | 'delete' | 'get' | 'patch' | 'updateStatus'>;
   readonly pods: Informer<api.Pod>;
   readonly replicaSets: Informer<api.ReplicaSet>;
   readonly deployments: Informer<api.Deployment>;
@@ -19,6 +20,15 @@ export interface WorkloadSources {
   readonly now: () => number;
   /** start starts the informers (again does nothing), for runners that did not. */
   readonly start: () => void;
+  /**
+   * lagging tells whether an object missing from the cache still exists on the server: a
+   * runner whose own informer fed the queue may be ahead of these caches.
+   */
+  readonly lagging: (
+    kind: 'ReplicaSet' | 'Deployment',
+    namespace: string,
+    name: string,
+  ) => Promise<boolean>;
 }
 
 const versions = { Pod: 'v1', ReplicaSet: 'apps/v1', Deployment: 'apps/v1' } as const;
@@ -40,5 +50,14 @@ export function workloadSources(
     ref: (kind, namespace) => resourceOf(kinds, { apiVersion: versions[kind], kind }, namespace),
     now,
     start: () => factory.start(),
+    async lagging(kind, namespace, name) {
+      try {
+        await client.get(resourceOf(kinds, { apiVersion: versions[kind], kind }, namespace), name);
+        return true;
+      } catch (err) {
+        if (isSkiffError(err) && err.code === 'NotFound') return false;
+        throw err;
+      }
+    },
   };
 }
