@@ -40,7 +40,7 @@ export async function runScheduler(opts: SchedulerCommandOptions): Promise<void>
   // The DefaultBinder resolves the binder when it binds; this process is the scheduler, so the
   // root container is the place for it.
   container.register(podBinderToken, { useValue: clusterBinder(cluster) });
-  const { loaded } = await loadConfiguredPlugins(opts.config, 'info');
+  const { loaded } = await loadConfiguredPlugins(opts.config, 'info', client);
   const plugins = loaded.extensions(schedulerPluginExtension);
   const names = opts.schedulerName.length > 0 ? opts.schedulerName : ['default-scheduler'];
   const scheduler = new Scheduler({

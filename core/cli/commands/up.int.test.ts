@@ -29,19 +29,13 @@ afterAll(async () => {
 });
 
 /** startUp runs `skiff up` and resolves once it prints that the cluster API is ready. */
-function startUp(dataDir: string) {
+function startUp(
+  dataDir: string,
+  extra: string[] = ['--config', join(root, 'test', 'plugins', 'example.yaml')],
+) {
   const child = spawn(
     process.execPath,
-    [
-      join(root, 'core', 'cli', 'skiff.mjs'),
-      'up',
-      '--config',
-      join(root, 'test', 'plugins', 'example.yaml'),
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-    ],
+    [join(root, 'core', 'cli', 'skiff.mjs'), 'up', ...extra, '--data-dir', dataDir, '--port', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
@@ -119,5 +113,16 @@ describe('skiff up', { timeout: 180_000 }, () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(containerdsUnder(dataDir)).toEqual([]);
+  });
+
+  it('starts with the default cluster config, every built-in plugin loaded (what npm start runs)', async () => {
+    const up = startUp(join(scratch, 'default'), ['--runtime', 'none']);
+    const kubeconfig = await up.ready;
+    expect(up.output()).toMatch(/loaded \d+ plugins from the default cluster config/);
+    expect(up.output()).toContain('  controllers-workloads ');
+    const nodes = await kubectl(kubeconfig, 'get', 'namespaces', '-o', 'name');
+    expect(nodes.stdout).toContain('namespace/kube-system');
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { KubeClient } from '../../../sdk/client/client.ts';
 import { describeConfig, loadConfiguredPlugins, plural } from './plugin-set.ts';
 import { startServer, untilSignal } from './server.ts';
 import { type NodeRuntime, startNodeRuntime } from './up-runtime.ts';
@@ -48,7 +49,25 @@ export function registerUpCommand(program: Command): void {
     .option('--docker-host <url>', 'Docker Engine endpoint for --runtime docker')
     .action(async (opts: UpOptions) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
-      const { config, loaded } = await loadConfiguredPlugins(opts.config, 'info');
+      // Refuse a bad plugin before anything starts; then start the API server and load the
+      // plugins for real, with the cluster's API client for those that need it.
+      await (await loadConfiguredPlugins(opts.config, 'warn')).loaded.close();
+      const server = await startServer({
+        dataDir: opts.dataDir,
+        port: opts.port,
+        store: opts.store,
+        listenHost: '127.0.0.1',
+      });
+      const client = KubeClient.fromKubeconfig(server.kubeconfig);
+      let plugins: Awaited<ReturnType<typeof loadConfiguredPlugins>>;
+      try {
+        plugins = await loadConfiguredPlugins(opts.config, 'info', client);
+      } catch (err) {
+        client.close();
+        await server.close();
+        throw err;
+      }
+      const { config, loaded } = plugins;
       try {
         say(`loaded ${plural(loaded.plugins.length)} from ${describeConfig(config)}:`);
         for (const p of loaded.plugins) {
@@ -57,12 +76,6 @@ export function registerUpCommand(program: Command): void {
           );
         }
         say(`data dir: ${resolve(opts.dataDir)}`);
-        const server = await startServer({
-          dataDir: opts.dataDir,
-          port: opts.port,
-          store: opts.store,
-          listenHost: '127.0.0.1',
-        });
         say(`API server listening on ${server.url} (store: ${opts.store ?? 'embedded SQLite'})`);
         let runtime: NodeRuntime | undefined;
         try {
@@ -72,6 +85,7 @@ export function registerUpCommand(program: Command): void {
             for (const image of runtime.imported) say(`  imported ${image}`);
           }
         } catch (err) {
+          client.close();
           await server.close();
           throw err;
         }
@@ -81,6 +95,7 @@ export function registerUpCommand(program: Command): void {
         const signal = await untilSignal();
         say(`${signal}: stopping`);
         await runtime?.stop();
+        client.close();
         await server.close();
         say('stopped');
       } finally {
