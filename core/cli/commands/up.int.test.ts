@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +90,9 @@ describe('skiff up', { timeout: 180_000 }, () => {
     expect(first.output()).toContain('loaded 2 plugins from cluster config');
     expect(first.output()).toMatch(/runtime skiff-containerd \S+ serving runtime.v1 on unix:\/\//);
     expect(first.output()).toContain('  imported skiff.local/busybox:1');
-    expect(first.output()).toMatch(/not implemented yet, so not started:\n {2}- scheduler/);
+    expect(first.output()).toContain(
+      'scheduler not started: no loaded plugin provides the default binder',
+    );
     const runtime = connectRuntime(`unix://${join(dataDir, 'run', 'containerd.sock')}`);
     try {
       const images = await runtime.listImages({});
@@ -124,5 +126,60 @@ describe('skiff up', { timeout: 180_000 }, () => {
     expect(nodes.stdout).toContain('namespace/kube-system');
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(0);
+  });
+
+  it('runs a Deployment on simulated nodes: scheduler and controllers at work, rollout status done', async () => {
+    const dataDir = join(scratch, 'cluster');
+    const up = startUp(dataDir, ['--runtime', 'none']);
+    const kubeconfig = await up.ready;
+    expect(up.output()).toMatch(/scheduler running with \d+ plugins/);
+    expect(up.output()).toMatch(/controllers running: .*deployment/);
+    expect(up.output()).toMatch(/controllers running: .*replicaset/);
+    const url = /API server listening on (\S+)/.exec(up.output())?.[1] ?? '';
+    const sim = spawn(
+      process.execPath,
+      [
+        join(root, 'core', 'cli', 'skiff.mjs'),
+        'sim',
+        '--server',
+        url,
+        '--token',
+        readFileSync(join(dataDir, 'node-token'), 'utf8').trim(),
+        '--ca',
+        join(dataDir, 'pki', 'ca.crt'),
+        '--nodes',
+        '2',
+      ],
+      { stdio: 'ignore' },
+    );
+    running.add(sim);
+    try {
+      const created = await kubectl(
+        kubeconfig,
+        'create',
+        'deployment',
+        'web',
+        '--image=nginx:1.7.9',
+        '--replicas=3',
+      );
+      expect(created).toMatchObject({ code: 0, stdout: 'deployment.apps/web created\n' });
+      const rollout = await kubectl(
+        kubeconfig,
+        'rollout',
+        'status',
+        'deployment/web',
+        '--timeout=90s',
+      );
+      expect(rollout.stdout).toContain('deployment "web" successfully rolled out');
+      const pods = await kubectl(kubeconfig, 'get', 'pods', '-o', 'wide', '--no-headers');
+      const rows = pods.stdout.trim().split('\n');
+      expect(rows).toHaveLength(3);
+      for (const row of rows)
+        expect(row).toMatch(/^web-\S+\s+1\/1\s+Running\s+0\s+\S+\s+10\.\S+\s+sim-\d/);
+    } finally {
+      sim.kill('SIGTERM');
+      up.child.kill('SIGINT');
+      expect(await up.exited).toBe(0);
+    }
   });
 });

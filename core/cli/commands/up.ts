@@ -4,11 +4,15 @@ import type { Command } from 'commander';
 import { KubeClient } from '../../../sdk/client/client.ts';
 import { describeConfig, loadConfiguredPlugins, plural } from './plugin-set.ts';
 import { startServer, untilSignal } from './server.ts';
+import { type ControlPlane, startControlPlane } from './up-control-plane.ts';
 import { type NodeRuntime, startNodeRuntime } from './up-runtime.ts';
 
 // What a running cluster needs that `skiff up` does not start yet; kept honest by hand until
 // each part lands and up starts it.
-const notYetStarted = ['scheduler', 'controllers', 'node agent (so pods are stored, not run)'];
+const notYetStarted = [
+  'node agent: pods are scheduled to nodes but run only on simulated ones (skiff sim)',
+  'garbage collector and namespace controller',
+];
 
 /** defaultDataDir is where skiff keeps cluster state when --data-dir is not given. */
 export function defaultDataDir(): string {
@@ -32,7 +36,7 @@ export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description(
-      'run a one-machine cluster in the foreground until Ctrl-C (today: store, API server, runtime)',
+      'run a one-machine cluster in the foreground until Ctrl-C: store, API server, scheduler, controllers, runtime',
     )
     .option('-c, --config <file>', 'cluster config file (YAML); default: every built-in plugin')
     .option('-d, --data-dir <dir>', 'where cluster state is kept', defaultDataDir())
@@ -78,13 +82,22 @@ export function registerUpCommand(program: Command): void {
         say(`data dir: ${resolve(opts.dataDir)}`);
         say(`API server listening on ${server.url} (store: ${opts.store ?? 'embedded SQLite'})`);
         let runtime: NodeRuntime | undefined;
+        let control: ControlPlane | undefined;
         try {
+          control = startControlPlane(client, loaded);
+          say(
+            control.schedulerPlugins > 0
+              ? `scheduler running with ${control.schedulerPlugins} plugins`
+              : 'scheduler not started: no loaded plugin provides the default binder',
+          );
+          say(`controllers running: ${control.controllers.join(', ') || 'none'}`);
           if (opts.runtime !== 'none') {
             runtime = await startNodeRuntime(opts.runtime, resolve(opts.dataDir), opts.dockerHost);
             say(`runtime ${runtime.version} serving runtime.v1 on ${runtime.endpoint}`);
             for (const image of runtime.imported) say(`  imported ${image}`);
           }
         } catch (err) {
+          await control?.stop();
           client.close();
           await server.close();
           throw err;
@@ -95,6 +108,7 @@ export function registerUpCommand(program: Command): void {
         const signal = await untilSignal();
         say(`${signal}: stopping`);
         await runtime?.stop();
+        await control.stop();
         client.close();
         await server.close();
         say('stopped');
