@@ -155,7 +155,7 @@ export interface VmSpec {
 }
 
 /** channelPortName is the virtio-serial port name the guest agent opens. */
-export const channelPortName = 'skiff.agent';
+export const channelPortName = 'org.skiff.agent';
 /** shareTag is the virtiofs tag the guest mounts the share under. */
 export const shareTag = 'skiff';
 
