@@ -51,6 +51,8 @@ export function subresourcesOf(def: KindDefinition): SubresourceInfo[] {
       kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
       verbs: ['get', 'patch', 'update'],
     });
+  if (def.group === '' && def.kind === 'Namespace')
+    out.push({ name: 'finalize', kind: self, verbs: ['update'] });
   if (def.group === '' && def.kind === 'Pod') {
     out.push({
       name: 'binding',

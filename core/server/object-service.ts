@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { invalidError } from '../../sdk/api/kinds.ts';
-import type { KubeObject } from '../../sdk/api/meta.ts';
+import type { KubeObject, ObjectMeta } from '../../sdk/api/meta.ts';
 import { parseFieldSelector } from '../../sdk/api/selectors/field-selector.ts';
 import { matchesLabels, parseLabelSelector } from '../../sdk/api/selectors/label-selector.ts';
 import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
 import type { Store } from '../store/store.ts';
 import { decodeBody, generatedName, specOf, type WriteContext } from './decode.ts';
+import {
+  blockingFinalizers,
+  finalizersForDelete,
+  propagationOf,
+  withNamespaceFinalizer,
+} from './deletion.ts';
 import { fieldValue, selectableFields } from './field-getters.ts';
 import { recordUpdate, rootDefinition } from './patch/index.ts';
 import {
@@ -40,6 +46,8 @@ export interface ListPage {
 export interface DeleteRequest {
   gracePeriodSeconds?: number;
   propagationPolicy?: string;
+  /** orphanDependents is the legacy form of propagationPolicy Orphan. */
+  orphanDependents?: boolean | string;
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
@@ -216,6 +224,7 @@ export class ObjectService {
       // ReplicaSet's replicas, from failing the create.
       else delete object.status;
     }
+    if (res.def.kind === 'Namespace') withNamespaceFinalizer(object);
     const valid = this.#recordManager(res, undefined, this.#validate(res, object), ctx);
     const name = valid.metadata?.name ?? '';
     await this.#checkNamespace(res, ns, name);
@@ -237,7 +246,8 @@ export class ObjectService {
   /**
    * update replaces an object (or only its status, for the status subresource). A stale
    * resourceVersion is a Conflict; generation grows when anything but metadata and status
-   * changes; an object being deleted whose last finalizer goes is removed.
+   * changes; an object being deleted whose last finalizer goes is removed. A Namespace's
+   * spec.finalizers change only through the finalize subresource.
    */
   async update(
     res: Resource,
@@ -245,7 +255,7 @@ export class ObjectService {
     name: string,
     body: unknown,
     ctx: WriteContext,
-    subresource?: 'status',
+    subresource?: 'status' | 'finalize',
   ): Promise<KubeObject> {
     const incoming = decodeBody(res, body, ctx);
     const key = storageKey(res, ns, name);
@@ -269,6 +279,9 @@ export class ObjectService {
     const cm = current.metadata ?? {};
     if (subresource === 'status') {
       next = { ...current, status: incoming.status };
+    } else if (subresource === 'finalize') {
+      const finalizers = (incoming.spec as { finalizers?: string[] } | undefined)?.finalizers;
+      next = { ...current, spec: { ...(current.spec as object), finalizers: finalizers ?? [] } };
     } else {
       next = incoming;
       next.metadata = {
@@ -288,6 +301,13 @@ export class ObjectService {
         if (current.status === undefined) delete next.status;
         else next.status = current.status;
       }
+      if (res.def.kind === 'Namespace') {
+        const kept = (current.spec as { finalizers?: string[] } | undefined)?.finalizers;
+        const spec = { ...(next.spec as object) } as { finalizers?: string[] };
+        if (kept === undefined) delete spec.finalizers;
+        else spec.finalizers = kept;
+        next.spec = spec;
+      }
       if (cm.generation !== undefined && specOf(next) !== specOf(current))
         (next.metadata ?? {}).generation = cm.generation + 1;
     }
@@ -301,8 +321,7 @@ export class ObjectService {
     if (ctx.dryRun) return { ...valid };
     const vm = valid.metadata ?? {};
     try {
-      if (vm.deletionTimestamp !== undefined && (vm.finalizers ?? []).length === 0) {
-        if (res.def.kind === 'Namespace') await this.#emptyNamespace(name);
+      if (vm.deletionTimestamp !== undefined && blockingFinalizers(valid).length === 0) {
         await this.#store.delete(key, { expectedModRevision: item.modRevision });
         return valid;
       }
@@ -328,12 +347,7 @@ export class ObjectService {
     opts: DeleteRequest,
     dryRun = false,
   ): Promise<{ object: KubeObject; gone: boolean }> {
-    const policy = opts.propagationPolicy;
-    if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy))
-      throw new SkiffError(
-        'BadRequest',
-        `propagationPolicy must be one of "Orphan", "Background" or "Foreground", got ${JSON.stringify(policy)}`,
-      );
+    const policy = propagationOf(opts);
     if (res.def.kind === 'Namespace' && protectedNamespaces.includes(name))
       throw new SkiffError(
         'Forbidden',
@@ -356,47 +370,58 @@ export class ObjectService {
       res.def.kind === 'Pod' && spec?.nodeName
         ? (opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30)
         : 0;
-    if ((meta.finalizers ?? []).length > 0 || grace > 0) {
-      if (meta.deletionTimestamp !== undefined || dryRun) return { object, gone: false };
-      meta.deletionTimestamp = new Date(Date.now() + grace * 1000)
-        .toISOString()
-        .replace(/\.\d+Z$/, 'Z');
-      meta.deletionGracePeriodSeconds = grace;
-      if (res.def.kind === 'Namespace')
-        object.status = { ...(object.status as object), phase: 'Terminating' };
-      const rev = await this.#store.update(key, encodeStored(toStorage(res, object)), {
+    const before = meta.finalizers ?? [];
+    const finalizers = finalizersForDelete(before, policy);
+    const changed = finalizers.join('\n') !== before.join('\n');
+    const markedMeta: ObjectMeta = { ...meta, finalizers };
+    if (finalizers.length === 0) delete markedMeta.finalizers;
+    const marked: KubeObject = { ...object, metadata: markedMeta };
+    const held = blockingFinalizers(marked).length > 0;
+    if (meta.deletionTimestamp !== undefined) {
+      // Already marked: it goes once nothing holds it and no grace is left to wait; otherwise
+      // only a change of the garbage collector's finalizer is written.
+      if (!held && grace === 0)
+        return dryRun
+          ? { object, gone: true }
+          : this.#remove(res, key, name, marked, item.modRevision);
+      if (!changed || dryRun) return { object, gone: false };
+      const rev = await this.#store.update(key, encodeStored(toStorage(res, marked)), {
         expectedModRevision: item.modRevision,
       });
-      return { object: fromStorage(res, toStorage(res, object), rev), gone: false };
+      return { object: fromStorage(res, toStorage(res, marked), rev), gone: false };
+    }
+    if (held || grace > 0) {
+      if (dryRun) return { object: marked, gone: false };
+      const mm = markedMeta;
+      mm.deletionTimestamp = new Date(Date.now() + grace * 1000)
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      mm.deletionGracePeriodSeconds = grace;
+      if (res.def.kind === 'Namespace')
+        marked.status = { ...(marked.status as object), phase: 'Terminating' };
+      const rev = await this.#store.update(key, encodeStored(toStorage(res, marked)), {
+        expectedModRevision: item.modRevision,
+      });
+      return { object: fromStorage(res, toStorage(res, marked), rev), gone: false };
     }
     if (dryRun) return { object, gone: true };
-    if (res.def.kind === 'Namespace') await this.#emptyNamespace(name);
+    return this.#remove(res, key, name, object, item.modRevision);
+  }
+
+  async #remove(
+    res: Resource,
+    key: string,
+    name: string,
+    object: KubeObject,
+    modRevision: number,
+  ): Promise<{ object: KubeObject; gone: boolean }> {
     try {
-      await this.#store.delete(key, { expectedModRevision: item.modRevision });
+      await this.#store.delete(key, { expectedModRevision: modRevision });
     } catch (err) {
       if (isSkiffError(err, 'Conflict')) throw apiError('Conflict', ref(res, name));
       if (isSkiffError(err, 'NotFound')) throw apiError('NotFound', ref(res, name));
       throw err;
     }
     return { object, gone: true };
-  }
-
-  // Without a namespace controller yet, deleting a namespace removes its contents at once.
-  async #emptyNamespace(ns: string): Promise<void> {
-    const seen = new Set<string>();
-    for (const res of this.#registry.all()) {
-      if (!res.storage.namespaced) continue;
-      const prefix = storagePrefix(res, ns);
-      if (seen.has(prefix)) continue;
-      seen.add(prefix);
-      const page = await this.#store.list(prefix);
-      for (const item of page.items) {
-        try {
-          await this.#store.delete(item.key);
-        } catch (err) {
-          if (!isSkiffError(err, 'NotFound')) throw err;
-        }
-      }
-    }
   }
 }

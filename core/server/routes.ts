@@ -146,8 +146,9 @@ async function serve(
       `no node agent is serving ${sub} for pod ${JSON.stringify(name)} yet`,
     );
   }
-  if (sub !== undefined && !['status', 'scale', 'binding', 'eviction'].includes(sub))
+  if (sub !== undefined && !['status', 'scale', 'binding', 'eviction', 'finalize'].includes(sub))
     throw notFound();
+  if (sub === 'finalize' && res.def.kind !== 'Namespace') throw notFound();
   if (sub === 'scale' && !res.def.subresources.includes('scale')) throw notFound();
   if (sub === 'status' && !res.def.subresources.includes('status')) throw notFound();
   if ((sub === 'binding' || sub === 'eviction') && res.def.kind !== 'Pod') throw notFound();
@@ -249,11 +250,13 @@ async function serve(
         name,
         req.body,
         ctx,
-        sub === 'status' ? 'status' : undefined,
+        sub === 'status' || sub === 'finalize' ? sub : undefined,
       );
       return respond(200, updated, ctx);
     }
     case 'PATCH': {
+      if (sub === 'finalize')
+        throw new SkiffError('MethodNotAllowed', 'namespaces/finalize takes PUT only');
       if (name === undefined || sub === 'binding' || sub === 'eviction')
         throw new SkiffError('MethodNotAllowed', `PATCH needs an object name`);
       const ctx = writeContext(q);
@@ -306,6 +309,7 @@ async function serve(
         ...body,
         ...(grace === undefined ? {} : { gracePeriodSeconds: grace }),
         ...(q.propagationPolicy === undefined ? {} : { propagationPolicy: q.propagationPolicy }),
+        ...(q.orphanDependents === undefined ? {} : { orphanDependents: q.orphanDependents }),
       };
       const dryRun = q.dryRun === 'All' || (body.dryRun ?? []).includes('All');
       if (name === undefined) {
