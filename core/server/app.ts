@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import type { KindRegistry } from '../../sdk/api/kinds.ts';
 import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
 import type { Store } from '../store/store.ts';
+import { missingAsUndefined, registerAuth } from './auth.ts';
 import {
   aggregatedDiscovery,
   aggregatedDiscoveryType,
@@ -15,6 +15,7 @@ import {
 } from './discovery.ts';
 import { RequestMetrics, registerMetrics } from './metrics.ts';
 import { bootstrapNamespaces } from './namespaces.ts';
+import type { NodeAuthOptions } from './node-auth.ts';
 import { ObjectService } from './object-service.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { applyPatch, patchContentTypes } from './patch/index.ts';
@@ -32,8 +33,10 @@ export interface ApiServerOptions {
   https?: { key: string; cert: string };
   /** token is the bearer token required on every request but the public ones. */
   token?: string;
-  /** extraTokens are further accepted bearer tokens (the node join token). */
+  /** extraTokens are further bearer tokens with the admin's rights. */
   extraTokens?: string[];
+  /** nodes turns on joining (`POST /skiff/v1/nodes/join`) and per-node credentials. */
+  nodes?: NodeAuthOptions;
   /** bodyLimit is the largest request body in bytes (Kubernetes: 3 MiB). */
   bodyLimit?: number;
   /** bookmarkIntervalMs is how often watches that allow bookmarks get one. */
@@ -50,14 +53,6 @@ export interface ApiServer {
 }
 
 const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (m === null) return false;
-  const a = Buffer.from(m[1] ?? '');
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * createApiServer builds the Kubernetes REST API over a store: discovery, version, health,
@@ -142,12 +137,17 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   registerMetrics(app, new RequestMetrics());
   const token = opts.token;
   if (token !== undefined) {
-    const accepted = [token, ...(opts.extraTokens ?? [])];
-    app.addHook('onRequest', async (req) => {
-      const path = req.url.split('?')[0] ?? '';
-      if (publicPaths.has(path)) return;
-      if (!accepted.some((t) => tokenMatches(req.headers.authorization, t)))
-        throw new SkiffError('Unauthorized', 'Unauthorized');
+    const pods = registry.find('', 'v1', 'pods');
+    registerAuth(app, {
+      adminTokens: [token, ...(opts.extraTokens ?? [])],
+      ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
+      publicPaths,
+      podNode: async (ns, name) => {
+        if (pods === undefined) return undefined;
+        const pod = await missingAsUndefined(() => objects.get(pods, ns, name));
+        if (pod === undefined) return undefined;
+        return (pod as { spec?: { nodeName?: string } }).spec?.nodeName ?? '';
+      },
     });
   }
 

@@ -23,6 +23,11 @@ export interface NodeSimulatorOptions extends SimNodeSpec {
   readonly namePrefix: string;
   /** leaseDurationSeconds is what each Lease declares; renewals come at a quarter of it. */
   readonly leaseDurationSeconds?: number;
+  /**
+   * nodeClient gives the client a node acts with (its own credential, see
+   * core/agent/join.ts); without it every node acts with `client`.
+   */
+  readonly nodeClient?: (nodeName: string) => Promise<KubeClient>;
   readonly onError?: (message: string) => void;
 }
 
@@ -31,6 +36,9 @@ interface SimulatedNode {
   readonly podCIDR: string;
   readonly hostIP: string;
   readonly ips: PodIpPool;
+  client: KubeClient;
+  /** paused: the node's agent is down (no Lease renewals, its pods left as they are). */
+  paused: boolean;
 }
 
 type PodObject = KubeObject & {
@@ -48,7 +56,7 @@ export class NodeSimulator {
   readonly #nodes = new Map<string, SimulatedNode>();
   readonly #podIps = new Map<string, string>();
   readonly #inFlight = new Set<string>();
-  readonly #informer: Informer<PodObject>;
+  #informer: Informer<PodObject> | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
   #renewing: Promise<void> | undefined;
 
@@ -62,15 +70,15 @@ export class NodeSimulator {
     for (let i = 0; i < opts.nodes; i++) {
       const name = `${opts.namePrefix}${i + 1}`;
       const { hostIP, podCIDR, podPrefix } = nodeAddresses(i);
-      this.#nodes.set(name, { name, podCIDR, hostIP, ips: new PodIpPool(podPrefix) });
+      this.#nodes.set(name, {
+        name,
+        podCIDR,
+        hostIP,
+        ips: new PodIpPool(podPrefix),
+        client: opts.client,
+        paused: false,
+      });
     }
-    // One informer over all pods, filtered by the node set: cheaper than one watch per node.
-    this.#informer = new Informer<PodObject>(opts.client, allPodsRef);
-    this.#informer.addHandlers({
-      add: (pod) => this.#reconcile(pod),
-      update: (_old, pod) => this.#reconcile(pod),
-      delete: (pod) => this.#forget(pod),
-    });
   }
 
   /** nodeNames lists the simulated nodes' names. */
@@ -78,27 +86,33 @@ export class NodeSimulator {
     return [...this.#nodes.keys()];
   }
 
-  /** start registers every node and its Lease, then starts the pod informer and the renew loop. */
+  /**
+   * start obtains each node's client, registers every node and its Lease, then starts the pod
+   * informer and the renew loop.
+   */
   async start(): Promise<void> {
     const duration = this.#opts.leaseDurationSeconds ?? 40;
-    const { cpu, memory, pods } = this.#opts;
     const specs = [...this.#nodes.values()];
     // Registration goes in small batches so thousands of nodes do not open thousands of sockets.
     for (let i = 0; i < specs.length; i += 32) {
       await Promise.all(
         specs.slice(i, i + 32).map(async (n) => {
-          await this.#createIfMissing(nodesRef, simNode(n.name, n.podCIDR));
-          await this.#opts.client.patch(
-            nodesRef,
-            n.name,
-            'merge',
-            { status: simNodeStatus(n.name, n.hostIP, { cpu, memory, pods }) },
-            { subresource: 'status' },
-          );
-          await this.#createIfMissing(leasesRef, simLease(n.name, duration));
+          if (this.#opts.nodeClient) n.client = await this.#opts.nodeClient(n.name);
+          await this.#createIfMissing(n.client, nodesRef, simNode(n.name, n.podCIDR));
+          await this.#postStatus(n);
+          await this.#createIfMissing(n.client, leasesRef, simLease(n.name, duration));
         }),
       );
     }
+    // One informer over all pods, filtered by the node set: cheaper than one watch per node.
+    // Any node may read pods, so the first node's client serves all.
+    const reader = specs[0]?.client ?? this.#opts.client;
+    this.#informer = new Informer<PodObject>(reader, allPodsRef);
+    this.#informer.addHandlers({
+      add: (pod) => this.#reconcile(pod),
+      update: (_old, pod) => this.#reconcile(pod),
+      delete: (pod) => this.#forget(pod),
+    });
     this.#informer.start();
     await this.#informer.waitForSync();
     this.#renewTimer = setInterval(
@@ -115,37 +129,74 @@ export class NodeSimulator {
   async stop(): Promise<void> {
     clearInterval(this.#renewTimer);
     await this.#renewing;
-    await this.#informer.stop();
+    await this.#informer?.stop();
   }
 
-  async #createIfMissing(ref: ResourceRef, object: KubeObject): Promise<void> {
+  /**
+   * pause stops one node's agent: its Lease is no longer renewed and its pods are left as
+   * they are (a pod deleted meanwhile stays Terminating), as when a node drops off the network.
+   */
+  pause(nodeName: string): void {
+    this.#node(nodeName).paused = true;
+  }
+
+  /** resume brings a paused node back: it renews its Lease, reports Ready and serves its pods. */
+  async resume(nodeName: string): Promise<void> {
+    const node = this.#node(nodeName);
+    node.paused = false;
+    await this.#renew(node);
+    await this.#postStatus(node);
+    for (const pod of this.#informer?.cache.list() ?? []) this.#reconcile(pod);
+  }
+
+  #node(nodeName: string): SimulatedNode {
+    const node = this.#nodes.get(nodeName);
+    if (node === undefined) throw new RangeError(`${nodeName} is not a simulated node here`);
+    return node;
+  }
+
+  async #postStatus(n: SimulatedNode): Promise<void> {
+    const { cpu, memory, pods } = this.#opts;
+    await n.client.patch(
+      nodesRef,
+      n.name,
+      'merge',
+      { status: simNodeStatus(n.name, n.hostIP, { cpu, memory, pods }) },
+      { subresource: 'status' },
+    );
+  }
+
+  async #createIfMissing(client: KubeClient, ref: ResourceRef, object: KubeObject): Promise<void> {
     try {
-      await this.#opts.client.create(ref, object);
+      await client.create(ref, object);
     } catch (err) {
       if (!isSkiffError(err, 'AlreadyExists')) throw err;
     }
   }
 
   async #renewLeases(): Promise<void> {
+    for (const node of this.#nodes.values()) if (!node.paused) await this.#renew(node);
+  }
+
+  async #renew(node: SimulatedNode): Promise<void> {
     const duration = this.#opts.leaseDurationSeconds ?? 40;
-    for (const name of this.#nodes.keys()) {
-      const renewTime = new Date().toISOString().replace('Z', '000Z');
-      try {
-        await this.#opts.client.patch(leasesRef, name, 'merge', { spec: { renewTime } });
-      } catch (err) {
-        if (isSkiffError(err, 'NotFound')) {
-          await this.#createIfMissing(leasesRef, simLease(name, duration)).catch((e) =>
-            this.#report(`lease ${name}: ${message(e)}`),
-          );
-        } else this.#report(`lease ${name}: ${message(err)}`);
-      }
+    const { name } = node;
+    const renewTime = new Date().toISOString().replace('Z', '000Z');
+    try {
+      await node.client.patch(leasesRef, name, 'merge', { spec: { renewTime } });
+    } catch (err) {
+      if (isSkiffError(err, 'NotFound')) {
+        await this.#createIfMissing(node.client, leasesRef, simLease(name, duration)).catch((e) =>
+          this.#report(`lease ${name}: ${message(e)}`),
+        );
+      } else this.#report(`lease ${name}: ${message(err)}`);
     }
   }
 
   #reconcile(pod: PodObject): void {
     const node = this.#nodes.get(pod.spec?.nodeName ?? '');
     const uid = pod.metadata?.uid;
-    if (!node || !uid || this.#inFlight.has(uid)) return;
+    if (!node || !uid || node.paused || this.#inFlight.has(uid)) return;
     const ip = pod.status?.podIP;
     if (pod.status?.phase === 'Running' && ip && !this.#podIps.has(uid)) {
       // Started by an earlier run of the simulator: keep its address out of the pool.
@@ -153,7 +204,7 @@ export class NodeSimulator {
       this.#podIps.set(uid, ip);
     }
     if (pod.metadata?.deletionTimestamp !== undefined) {
-      this.#run(uid, () => this.#remove(pod));
+      this.#run(uid, () => this.#remove(pod, node));
     } else if (pod.status?.phase !== 'Running' && !this.#podIps.has(uid)) {
       this.#run(uid, () => this.#startPod(pod, node));
     }
@@ -176,7 +227,7 @@ export class NodeSimulator {
     }
     this.#podIps.set(uid, ip);
     try {
-      await this.#opts.client.patch(
+      await node.client.patch(
         podsIn(namespace),
         name,
         'merge',
@@ -190,11 +241,11 @@ export class NodeSimulator {
     }
   }
 
-  async #remove(pod: PodObject): Promise<void> {
+  async #remove(pod: PodObject, node: SimulatedNode): Promise<void> {
     const { namespace = 'default', name = '' } = pod.metadata ?? {};
     try {
       // Nothing runs, so the grace period has nothing to wait for: finish the deletion now.
-      await this.#opts.client.delete(podsIn(namespace), name, { gracePeriodSeconds: 0 });
+      await node.client.delete(podsIn(namespace), name, { gracePeriodSeconds: 0 });
     } catch (err) {
       if (!isSkiffError(err, 'NotFound')) throw err;
     }

@@ -48,6 +48,9 @@ export interface DeleteOptions {
   readonly resourceVersion?: string;
 }
 
+// Set only while withToken builds a client, so the new client reuses the connections.
+let sharedAgent: Agent | HttpAgent | undefined;
+
 interface RawResponse {
   status: number;
   body: string;
@@ -63,6 +66,7 @@ export class KubeClient {
   readonly #token: string | undefined;
   readonly #agent: Agent | HttpAgent;
   readonly #secure: boolean;
+  readonly #connection: ClientConnection;
 
   constructor(connection: ClientConnection) {
     const url = new URL(connection.server);
@@ -70,16 +74,32 @@ export class KubeClient {
       throw new SkiffError('BadRequest', `server ${connection.server} must be an http(s) URL`);
     this.server = connection.server.replace(/\/+$/, '');
     this.#token = connection.token;
+    this.#connection = connection;
     this.#secure = url.protocol === 'https:';
-    this.#agent = this.#secure
-      ? new Agent({
-          keepAlive: true,
-          ca: connection.ca,
-          cert: connection.cert,
-          key: connection.key,
-          rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
-        })
-      : new HttpAgent({ keepAlive: true });
+    this.#agent =
+      sharedAgent ??
+      (this.#secure
+        ? new Agent({
+            keepAlive: true,
+            ca: connection.ca,
+            cert: connection.cert,
+            key: connection.key,
+            rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
+          })
+        : new HttpAgent({ keepAlive: true }));
+  }
+
+  /**
+   * withToken is a client for the same server that sends another bearer token over the same
+   * connections (many node identities, one pool of sockets); closing either closes both.
+   */
+  withToken(token: string): KubeClient {
+    sharedAgent = this.#agent;
+    try {
+      return new KubeClient({ ...this.#connection, token });
+    } finally {
+      sharedAgent = undefined;
+    }
   }
 
   /** fromKubeconfig builds a client from a kubeconfig file's current (or named) context. */

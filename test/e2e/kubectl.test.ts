@@ -279,8 +279,11 @@ lastTimestamp: "2026-01-01T00:00:00Z"
     });
     const admin = await get({ authorization: `Bearer ${cfg.users[0].user.token}` });
     expect(admin.status).toBe(200);
+    // The join token only joins a node (POST /skiff/v1/nodes/join); reading pods is forbidden.
     const nodeToken = readFileSync(join(work, 'data', 'node-token'), 'utf8').trim();
-    expect((await get({ authorization: `Bearer ${nodeToken}` })).status).toBe(200);
+    const joinOnly = await get({ authorization: `Bearer ${nodeToken}` });
+    expect(joinOnly.status).toBe(403);
+    expect(JSON.parse(joinOnly.body)).toMatchObject({ reason: 'Forbidden', code: 403 });
     expect((await get({ authorization: 'Bearer wrong' })).status).toBe(401);
   });
 

@@ -119,6 +119,21 @@ describe('skiff sim', () => {
     ]);
   });
 
+  it('nodes act with credentials of their own: the join token alone may only join', async () => {
+    const data = join(server.daemon.dir, 'data');
+    const url = KubeClient.fromKubeconfig(server.kubeconfig).server;
+    const token = readFileSync(join(data, 'node-token'), 'utf8').trim();
+    const ca = readFileSync(join(data, 'pki', 'ca.crt'), 'utf8');
+    const joinOnly = KubeClient.fromToken(url, token, ca);
+    try {
+      await expect(
+        joinOnly.list({ group: '', version: 'v1', plural: 'nodes' }),
+      ).rejects.toMatchObject({ code: 'Forbidden' });
+    } finally {
+      joinOnly.close();
+    }
+  });
+
   it('turns a pod bound to sim-1 Running with an IP from its range', async () => {
     await kubectl(['run', 'bound', '--image=busybox', '--overrides={"spec":{"nodeName":"sim-1"}}']);
     const pod = await podWhenRunning('bound');

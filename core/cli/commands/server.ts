@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { builtinKindRegistry } from '../../../sdk/api/builtin-kinds.ts';
 import { SkiffError } from '../../../sdk/errors.ts';
 import { createApiServer } from '../../server/app.ts';
+import { ensureNodeSecret } from '../../server/node-auth.ts';
 import { ensurePki, writeAdminKubeconfig } from '../../server/pki.ts';
 import { openStore } from '../../store/open-store.ts';
 
@@ -51,7 +52,7 @@ export async function startServer(opts: ServerCommandOptions): Promise<RunningSe
     kinds: builtinKindRegistry(),
     https: { key: pki.serverKey, cert: pki.serverCert },
     token: pki.adminToken,
-    extraTokens: [pki.nodeToken],
+    nodes: { joinToken: pki.nodeToken, secret: ensureNodeSecret(dataDir) },
   });
   await server.app.listen({ host, port });
   const address = server.app.server.address();

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent } from 'node:https';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../../../sdk/client/client.ts';
+import { obtainNodeCredential } from '../../agent/join.ts';
 import { NodeSimulator } from '../../sim/simulator.ts';
 
 /** SimCommandOptions are the flags of `skiff sim`. */
@@ -35,8 +38,8 @@ function parseNodes(v: string): number {
 }
 
 /**
- * runSim joins simulated nodes to the cluster at opts.server with the join token, and plays
- * their node agent until SIGINT or SIGTERM.
+ * runSim joins simulated nodes to the cluster at opts.server: each presents the join token
+ * once for a credential of its own and acts with it, until SIGINT or SIGTERM.
  */
 export async function runSim(opts: SimCommandOptions): Promise<void> {
   let url: URL;
@@ -46,9 +49,21 @@ export async function runSim(opts: SimCommandOptions): Promise<void> {
     throw new Error(`--server ${JSON.stringify(opts.server)} is not a URL`);
   }
   const ca = opts.ca === undefined ? undefined : readFileSync(resolve(opts.ca), 'utf8');
-  const client = KubeClient.fromToken(url.toString().replace(/\/$/, ''), opts.token, ca);
+  const server = url.toString().replace(/\/$/, '');
+  // One pool of connections for the joins and one for every node's requests.
+  const joinAgent =
+    url.protocol === 'https:'
+      ? new Agent({ keepAlive: true, ca })
+      : new HttpAgent({ keepAlive: true });
+  const client = KubeClient.fromToken(server, opts.token, ca);
   const simulator = new NodeSimulator({
     client,
+    nodeClient: async (name) => {
+      const credential = await obtainNodeCredential(server, opts.token, name, ca, {
+        agent: joinAgent,
+      });
+      return client.withToken(credential.token ?? '');
+    },
     nodes: opts.nodes,
     namePrefix: opts.namePrefix,
     cpu: opts.cpu,
@@ -61,6 +76,8 @@ export async function runSim(opts: SimCommandOptions): Promise<void> {
     await simulator.stop();
     client.close();
     throw err;
+  } finally {
+    joinAgent.destroy();
   }
   process.stdout.write(
     `skiff sim: ${opts.nodes} simulated nodes ready (${opts.namePrefix}1..${opts.namePrefix}${opts.nodes}) against ${client.server}\n`,
