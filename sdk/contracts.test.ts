@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { admissionExtension, allowed } from './admission.ts';
+import { componentExtension } from './component.ts';
 import { controllerExtension, done, requeueAfter, terminal } from './controller.ts';
 import { extensionKey, isExtensionKey } from './plugin.ts';
 import { isSuccess, schedulerPluginExtension, status, statusCodes, success } from './scheduler.ts';
@@ -13,6 +14,7 @@ describe('extension kinds', () => {
     [volumeTypeExtension, 'volume-type'],
     [serviceTypeExtension, 'service-type'],
     [admissionExtension, 'admission'],
+    [componentExtension, 'component'],
   ])('%o is declared as %s and forms kind/name keys', (kind, name) => {
     expect(kind.kind).toBe(name);
     expect(isExtensionKey(extensionKey(kind, 'Example'))).toBe(true);

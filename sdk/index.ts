@@ -1,6 +1,7 @@
 export * from './admission.ts';
 export * as api from './api/index.ts';
 export * from './client/index.ts';
+export * from './component.ts';
 export * from './controller/index.ts';
 export * from './controller.ts';
 export * from './di.ts';

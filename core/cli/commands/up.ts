@@ -91,6 +91,7 @@ export function registerUpCommand(program: Command): void {
               : 'scheduler not started: no loaded plugin provides the default binder',
           );
           say(`controllers running: ${control.controllers.join(', ') || 'none'}`);
+          say(`components running: ${control.components.join(', ') || 'none'}`);
           if (opts.runtime !== 'none') {
             runtime = await startNodeRuntime(opts.runtime, resolve(opts.dataDir), opts.dockerHost);
             say(`runtime ${runtime.version} serving runtime.v1 on ${runtime.endpoint}`);
