@@ -15,7 +15,7 @@ import {
 import { dirname, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { extract, type Headers } from 'tar-stream';
+import { extract, type Header } from 'tar-stream';
 
 const whiteoutPrefix = '.wh.';
 const opaqueMarker = '.wh..wh..opq';
@@ -42,7 +42,7 @@ function clear(path: string): void {
   rmSync(path, { recursive: true, force: true });
 }
 
-function writeEntry(root: string, header: Headers, target: string, data: Buffer): void {
+function writeEntry(root: string, header: Header, target: string, data: Buffer): void {
   const mode = (header.mode ?? 0o644) & 0o7777;
   const existing = (() => {
     try {
@@ -90,7 +90,7 @@ export async function applyLayer(root: string, layer: Buffer): Promise<void> {
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('error', reject);
       stream.on('end', () => {
         try {
