@@ -139,13 +139,27 @@ export class KubeClient {
     return this.#json<T>('POST', resourcePath(ref) + writeQuery(options), object);
   }
 
-  /** update replaces an object; a stale metadata.resourceVersion fails with Conflict. */
+  /**
+   * update replaces an object, or one of its subresources (`finalize` of a Namespace); a stale
+   * metadata.resourceVersion fails with Conflict.
+   */
   async update<T extends KubeObject>(
     ref: ResourceRef,
     object: T,
-    options: WriteOptions = {},
+    options: WriteOptions & { subresource?: string } = {},
   ): Promise<T> {
-    return this.#json<T>('PUT', resourcePath(ref, nameOf(object)) + writeQuery(options), object);
+    return this.#json<T>(
+      'PUT',
+      resourcePath(ref, nameOf(object), options.subresource) + writeQuery(options),
+      object,
+    );
+  }
+
+  /** getPath reads any JSON document the server serves by GET (discovery: `/apis`). */
+  async getPath<T = unknown>(path: string): Promise<T> {
+    if (!path.startsWith('/'))
+      throw new SkiffError('BadRequest', `path ${JSON.stringify(path)} must start with /`);
+    return this.#json<T>('GET', path);
   }
 
   /** updateStatus replaces an object's status through the status subresource. */
