@@ -2,6 +2,7 @@ import type { Container, Probe } from '../../../sdk/api/core/container.ts';
 import { grpcCode } from '../../../sdk/errors.ts';
 import type { RuntimeClient } from '../../../sdk/runtime/client.ts';
 import { RuntimeCallError } from '../../../sdk/runtime/grpc-status.ts';
+import { grpcHealthProbe } from './grpc-health.ts';
 import { httpGetProbe, maxProbeBodyBytes, tcpSocketProbe } from './network.ts';
 import type { ProbeOutcome } from './outcome.ts';
 import type { ProbeTarget } from './types.ts';
@@ -88,7 +89,7 @@ function urlOf(scheme: string, host: string, port: number, path: string): URL {
 
 /**
  * runProbe makes one attempt of a probe against a container: exec through the runtime,
- * httpGet or tcpSocket to the pod's IP (or the probe's host).
+ * httpGet or tcpSocket to the pod's IP (or the probe's host), grpc to the pod's IP.
  */
 export async function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeOutcome> {
   const timeoutSeconds = timeoutSecondsOf(probe);
@@ -119,6 +120,11 @@ export async function runProbe(probe: Probe, target: ProbeTarget): Promise<Probe
     }
     return tcpSocketProbe(host, resolved.port, timeoutSeconds * 1000);
   }
-  if (probe.grpc) return { result: 'error', output: 'gRPC probes are not supported yet' };
-  return { result: 'error', output: 'the probe names no action (exec, httpGet, tcpSocket)' };
+  if (probe.grpc) {
+    if (!target.podIP) return { result: 'error', output: 'the pod has no IP address yet' };
+    const resolved = resolvePort(probe.grpc.port, target.container);
+    if ('error' in resolved) return { result: 'failure', output: resolved.error };
+    return grpcHealthProbe(target.podIP, resolved.port, probe.grpc.service ?? '', timeoutSeconds);
+  }
+  return { result: 'error', output: 'the probe names no action (exec, httpGet, tcpSocket, grpc)' };
 }
