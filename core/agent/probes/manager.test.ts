@@ -260,6 +260,32 @@ describe('ProbeManager', () => {
     expect(manager.state('cid-app')).toEqual({ started: false, ready: false });
   });
 
+  it('a terminating pod keeps its readiness probe but no longer runs liveness', async () => {
+    const commands: string[] = [];
+    const { step, manager, log } = setup(
+      {
+        livenessProbe: exec('live', { periodSeconds: 1, failureThreshold: 1 }),
+        readinessProbe: exec('ready', { periodSeconds: 1 }),
+      },
+      (cmd) => {
+        commands.push(cmd[2]!);
+        return { exitCode: 0 };
+      },
+    );
+    await manager.settled();
+    expect(commands.sort()).toEqual(['live', 'ready']);
+    manager.terminating('uid-2');
+    commands.length = 0;
+    await step(1_000);
+    expect(commands.sort()).toEqual(['live', 'ready']);
+    manager.terminating('uid-1');
+    commands.length = 0;
+    await step(1_000);
+    await step(1_000);
+    expect(commands).toEqual(['ready', 'ready']);
+    expect(log.filter((l) => l.startsWith('restart'))).toEqual([]);
+  });
+
   it('readiness over HTTP follows the server, with kubelet messages', async () => {
     server.setHealth(200);
     const { step, manager, log, target } = setup({

@@ -137,6 +137,18 @@ export class ProbeManager {
     return { started: entry.started, ready: entry.started && entry.readiness !== false };
   }
 
+  /**
+   * terminating tells the manager a pod is being deleted: as kubelet does, its liveness and
+   * startup probes stop (a container on its way out is not restarted), readiness goes on.
+   */
+  terminating(podUid: string): void {
+    for (const entry of this.#containers.values()) {
+      if (entry.target.podUid !== podUid) continue;
+      entry.workers.get('liveness')?.stop();
+      entry.workers.get('startup')?.stop();
+    }
+  }
+
   /** tracked lists the container ids being probed. */
   tracked(): string[] {
     return [...this.#containers.keys()];
