@@ -25,6 +25,7 @@ import {
   toStorage,
 } from './resources.ts';
 import { apiError } from './status.ts';
+import { type WriteHook, type WriteHooks, writeHookKey } from './write-hook.ts';
 
 /** ListQuery holds a list's selectors and paging. */
 export interface ListQuery {
@@ -80,10 +81,16 @@ const ref = (res: Resource, name: string) => ({
 export class ObjectService {
   readonly #store: Store;
   readonly #registry: ResourceRegistry;
+  readonly #hooks: WriteHooks;
 
-  constructor(store: Store, registry: ResourceRegistry) {
+  constructor(store: Store, registry: ResourceRegistry, hooks: WriteHooks = new Map()) {
     this.#store = store;
     this.#registry = registry;
+    this.#hooks = hooks;
+  }
+
+  #hook(res: Resource): WriteHook | undefined {
+    return this.#hooks.get(writeHookKey(res.storage.group, res.storage.kind));
   }
 
   get store(): Store {
@@ -232,12 +239,16 @@ export class ObjectService {
     if (ctx.dryRun) {
       if ((await this.#store.get(key)) !== undefined)
         throw apiError('AlreadyExists', ref(res, name));
+      await this.#hook(res)?.beforeWrite(valid, undefined, true);
       return fromStorage(res, toStorage(res, valid), await this.#store.currentRevision());
     }
+    const pending = await this.#hook(res)?.beforeWrite(valid, undefined, false);
     try {
       const rev = await this.#store.create(key, encodeStored(toStorage(res, valid)));
+      await pending?.commit();
       return fromStorage(res, toStorage(res, valid), rev);
     } catch (err) {
+      await pending?.abort();
       if (isSkiffError(err, 'AlreadyExists')) throw apiError('AlreadyExists', ref(res, name));
       throw err;
     }
@@ -311,6 +322,8 @@ export class ObjectService {
       if (cm.generation !== undefined && specOf(next) !== specOf(current))
         (next.metadata ?? {}).generation = cm.generation + 1;
     }
+    const hook = subresource === undefined ? this.#hook(res) : undefined;
+    hook?.prepareUpdate?.(next, current);
     const valid = this.#recordManager(
       res,
       current,
@@ -318,18 +331,23 @@ export class ObjectService {
       ctx,
       subresource,
     );
+    const pending = await hook?.beforeWrite(valid, current, ctx.dryRun);
     if (ctx.dryRun) return { ...valid };
     const vm = valid.metadata ?? {};
     try {
       if (vm.deletionTimestamp !== undefined && blockingFinalizers(valid).length === 0) {
         await this.#store.delete(key, { expectedModRevision: item.modRevision });
+        await pending?.abort();
+        await this.#hook(res)?.afterDelete(current);
         return valid;
       }
       const rev = await this.#store.update(key, encodeStored(toStorage(res, valid)), {
         expectedModRevision: item.modRevision,
       });
+      await pending?.commit();
       return fromStorage(res, toStorage(res, valid), rev);
     } catch (err) {
+      await pending?.abort();
       if (isSkiffError(err, 'Conflict')) throw apiError('Conflict', ref(res, name));
       if (isSkiffError(err, 'NotFound')) throw apiError('NotFound', ref(res, name));
       throw err;
@@ -422,6 +440,7 @@ export class ObjectService {
       if (isSkiffError(err, 'NotFound')) throw apiError('NotFound', ref(res, name));
       throw err;
     }
+    await this.#hook(res)?.afterDelete(object);
     return { object, gone: true };
   }
 }

@@ -20,6 +20,7 @@ import {
 } from '../../sdk/service-network.ts';
 import type { Store } from '../store/store.ts';
 import { type AllocationOwner, RangeAllocator } from './service-alloc.ts';
+import { type PendingWrite, type WriteHooks, writeHookKey } from './write-hook.ts';
 
 /** ServiceNetworkOptions choose the Service address range and the node port range. */
 export interface ServiceNetworkOptions {
@@ -27,14 +28,6 @@ export interface ServiceNetworkOptions {
   serviceCidr?: string;
   /** nodePortRange is `min-max` (default 30000-32767). */
   nodePortRange?: string;
-}
-
-/** PendingWrite is what an allocation leaves to do once the store write succeeded or failed. */
-export interface PendingWrite {
-  /** commit runs after the write is stored: values the object gave up are released. */
-  commit(): Promise<void>;
-  /** abort runs when the write failed: values taken for it are released. */
-  abort(): Promise<void>;
 }
 
 const nothingPending: PendingWrite = { async commit() {}, async abort() {} };
@@ -288,4 +281,19 @@ export class ServiceAllocations {
     const offset = this.ipOffset(ip);
     if (offset !== undefined) await this.ips.release(offset, owner);
   }
+}
+
+/** serviceWriteHooks routes Service writes through the allocations. */
+export function serviceWriteHooks(alloc: ServiceAllocations): WriteHooks {
+  return new Map([
+    [
+      writeHookKey('', 'Service'),
+      {
+        prepareUpdate: (next: KubeObject, prev: KubeObject) => alloc.prepareUpdate(next, prev),
+        beforeWrite: (next: KubeObject, prev: KubeObject | undefined, dryRun: boolean) =>
+          alloc.allocate(next, prev, dryRun),
+        afterDelete: (object: KubeObject) => alloc.release(object),
+      },
+    ],
+  ]);
 }

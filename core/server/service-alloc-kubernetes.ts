@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../sdk/api/meta.ts';
 import { isSkiffError } from '../../sdk/errors.ts';
@@ -118,4 +119,15 @@ export async function ensureKubernetesService(
       return isDeepStrictEqual(s.endpoints, endpoints) && isDeepStrictEqual(s.ports, slicePorts);
     },
   );
+}
+
+/**
+ * advertiseAddress is the address the `kubernetes` endpoints name for a listen host: the host
+ * itself, or for a wildcard the machine's first external IPv4 address (loopback if none).
+ */
+export function advertiseAddress(listenHost: string): string {
+  if (listenHost !== '0.0.0.0' && listenHost !== '::' && listenHost !== '') return listenHost;
+  for (const addrs of Object.values(networkInterfaces()))
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
 }

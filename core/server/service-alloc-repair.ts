@@ -1,4 +1,6 @@
 import type { Service } from '../../sdk/api/core/service.ts';
+import type { Store } from '../store/store.ts';
+import { decodeStored, type ResourceRegistry, storagePrefix } from './resources.ts';
 import type { AllocationOwner, RangeAllocator } from './service-alloc.ts';
 import type { ServiceAllocations } from './service-alloc-hook.ts';
 
@@ -89,4 +91,43 @@ export class AllocationRepair {
       } else this.#suspects.set(id, record.modRevision);
     }
   }
+}
+
+/** RunningRepair is the repair loop started with the API server. */
+export interface RunningRepair {
+  stop(): void;
+}
+
+/**
+ * startAllocationRepair runs one repair pass now (so Services stored before allocation
+ * records existed get theirs before anything is allocated) and then one every interval.
+ */
+export async function startAllocationRepair(
+  alloc: ServiceAllocations,
+  store: Store,
+  registry: ResourceRegistry,
+  intervalMs = 60_000,
+): Promise<RunningRepair> {
+  const res = registry.find('', 'v1', 'services');
+  const listServices = async (): Promise<Service[]> => {
+    if (res === undefined) return [];
+    const page = await store.list(storagePrefix(res));
+    return page.items.map((i) => decodeStored(i.value) as Service);
+  };
+  const repair = new AllocationRepair(alloc, listServices);
+  await repair.run();
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    // A failed pass (store briefly unreachable) is tried again at the next interval.
+    repair
+      .run()
+      .catch(() => undefined)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -1,5 +1,12 @@
 import type { KubeObject } from '../../sdk/api/meta.ts';
-import type { PendingWrite } from './service-alloc-hook.ts';
+
+/** PendingWrite is what a hook leaves to do once the store write succeeded or failed. */
+export interface PendingWrite {
+  /** commit runs after the write is stored (a Service releases the values it gave up). */
+  commit(): Promise<void>;
+  /** abort runs when the write failed (a Service releases the values taken for it). */
+  abort(): Promise<void>;
+}
 
 /**
  * WriteHook adds a kind's registry steps around its writes, as kube-apiserver's per-kind
