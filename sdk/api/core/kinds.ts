@@ -1,5 +1,5 @@
 import * as d from '../defaults/others.ts';
-import { defaultPodSpecInPlace } from '../defaults/pod.ts';
+import { defaultPodSpecInPlace, defaultTolerationsInPlace } from '../defaults/pod.ts';
 import { defaultReplicationControllerInPlace } from '../defaults/workloads.ts';
 import { defineKind, type KindDefinition } from '../kinds.ts';
 import * as cv from '../validation/config-validation.ts';
@@ -36,6 +36,7 @@ export const coreKinds: readonly KindDefinition[] = Object.freeze([
     subresources: status,
     defaults: (p) => {
       if (p.spec !== undefined) defaultPodSpecInPlace(p.spec);
+      if (p.spec !== undefined) defaultTolerationsInPlace(p.spec);
     },
     rules: (p) => validatePodSpec(p.spec, 'spec'),
     updateRules: uv.validatePodUpdate,

@@ -83,6 +83,36 @@ export function defaultPodSpecInPlace(spec: PodSpec): void {
   for (const v of spec.volumes ?? []) defaultVolume(v);
 }
 
+/** defaultTolerationSeconds is how long a pod stays on a not-ready or unreachable node by default. */
+export const defaultTolerationSeconds = 300;
+
+const notReadyOrUnreachable = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+
+/**
+ * defaultTolerationsInPlace gives a pod, as Kubernetes' DefaultTolerationSeconds admission does
+ * on create, NoExecute tolerations of the not-ready and unreachable taints for 300 s unless a
+ * toleration of its own already covers them. Pods only: templates are left as written.
+ */
+export function defaultTolerationsInPlace(spec: PodSpec): void {
+  const own = spec.tolerations ?? [];
+  const added = notReadyOrUnreachable
+    .filter(
+      (key) =>
+        !own.some(
+          (t) =>
+            ((t.key ?? '') === '' || t.key === key) &&
+            ((t.effect ?? '') === '' || t.effect === 'NoExecute'),
+        ),
+    )
+    .map((key) => ({
+      key,
+      operator: 'Exists',
+      effect: 'NoExecute',
+      tolerationSeconds: defaultTolerationSeconds,
+    }));
+  if (added.length > 0) spec.tolerations = [...own, ...added];
+}
+
 /** defaultPodTemplateInPlace applies pod defaults to a template's spec, if it has one. */
 export function defaultPodTemplateInPlace(template: PodTemplateSpec | undefined): void {
   if (template?.spec !== undefined) defaultPodSpecInPlace(template.spec);
