@@ -91,3 +91,12 @@ export function strayProcesses(root: string): ProcessRecord[] {
   }
   return found;
 }
+
+/** readProcesses reads a VM's processes.json (none when it is absent or unreadable). */
+export function readProcesses(path: string): ProcessRecord[] {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ProcessRecord[];
+  } catch {
+    return [];
+  }
+}

@@ -37,7 +37,7 @@ describe('micro-VM launch (qemu microvm + virtiofsd)', () => {
         kernel,
         initrd,
         // The host's initramfs has a shell; running it as init shows the boot reached userland.
-        kernelArgs: ['rdinit=/bin/sh'],
+        cmdline: 'console=ttyS0 tsc_early_khz=2600000 quiet panic=-1 rdinit=/bin/sh',
       },
       paths,
     );
@@ -69,7 +69,13 @@ describe('micro-VM launch (qemu microvm + virtiofsd)', () => {
 
   it('fails with the cause named when qemu cannot start, leaving nothing running', async () => {
     const { accel } = await probeAccelerator();
-    const spec = { accel, size: { cpus: 1, memoryMiB: 128 }, kernel, initrd, kernelArgs: [] };
+    const spec = {
+      accel,
+      size: { cpus: 1, memoryMiB: 128 },
+      kernel,
+      initrd,
+      cmdline: 'console=ttyS0',
+    };
     await expect(
       launchVm({ ...spec, kernel: '/no/such/kernel' }, vmPaths(join(root, 'vm2'))),
     ).rejects.toThrow('the guest kernel /no/such/kernel does not exist');

@@ -148,8 +148,8 @@ export interface VmSpec {
   size: VmSize;
   kernel: string;
   initrd: string;
-  /** kernelArgs are appended to the base command line (network and guest settings). */
-  kernelArgs: string[];
+  /** cmdline is the kernel command line (the guest's `kernelCommandLine()`). */
+  cmdline: string;
   /** tap is the host tap device of the VM's network card, with the guest's MAC address. */
   tap?: { name: string; mac: string };
 }
@@ -166,14 +166,6 @@ export const shareTag = 'skiff';
  */
 export function qemuArgs(spec: VmSpec, paths: VmPaths): string[] {
   const mem = `${spec.size.memoryMiB}M`;
-  const cmdline = [
-    'console=ttyS0',
-    'tsc_early_khz=2600000',
-    'quiet',
-    'panic=-1',
-    'reboot=t',
-    ...spec.kernelArgs,
-  ].join(' ');
   const args = [
     ['-M', 'microvm,acpi=on'],
     ['-accel', spec.accel],
@@ -185,7 +177,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths): string[] {
     ['-monitor', 'none'],
     ['-kernel', spec.kernel],
     ['-initrd', spec.initrd],
-    ['-append', cmdline],
+    ['-append', spec.cmdline],
     ['-global', 'virtio-mmio.force-legacy=false'],
     ['-object', `memory-backend-memfd,id=mem,size=${mem},share=on`],
     ['-numa', 'node,memdev=mem'],
