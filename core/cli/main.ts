@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { sdkVersion } from '../../sdk/version.ts';
+import { registerAgentCommand } from './commands/agent.ts';
 import { registerImageCommand } from './commands/image.ts';
 import { registerPluginsCommand } from './commands/plugins.ts';
 import { registerRuntimeCommand } from './commands/runtime.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerSchedulerCommand(program);
   registerSimCommand(program);
+  registerAgentCommand(program);
   return program;
 }
 
