@@ -22,6 +22,13 @@ import { applyPatch, patchContentTypes } from './patch/index.ts';
 import { decodeProtobuf, protobufType } from './protobuf.ts';
 import { ResourceRegistry } from './resources.ts';
 import { notFound, registerResourceRoutes } from './routes.ts';
+import {
+  ServiceAllocations,
+  type ServiceNetworkOptions,
+  serviceWriteHooks,
+} from './service-alloc-hook.ts';
+import { type ApiEndpoint, ensureKubernetesService } from './service-alloc-kubernetes.ts';
+import { startAllocationRepair } from './service-alloc-repair.ts';
 import { statusOf } from './status.ts';
 import { toTable } from './table/index.ts';
 
@@ -43,6 +50,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** serverAddress is what legacy discovery reports (`host:port`). */
   serverAddress?: string;
+  /** services set the Service address and node port ranges, and how often allocations are repaired. */
+  services?: ServiceNetworkOptions & { repairIntervalMs?: number };
 }
 
 /** ApiServer is the fastify app plus the pieces tests and the CLI reach for. */
@@ -50,6 +59,10 @@ export interface ApiServer {
   app: FastifyInstance;
   registry: ResourceRegistry;
   objects: ObjectService;
+  /** services allocates Services' cluster IPs and node ports. */
+  services: ServiceAllocations;
+  /** announce makes or updates the `kubernetes` Service and its endpoints once listening. */
+  announce(api: ApiEndpoint): Promise<void>;
 }
 
 const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
@@ -61,7 +74,8 @@ const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
  */
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const registry = new ResourceRegistry(opts.kinds);
-  const objects = new ObjectService(opts.store, registry);
+  const services = new ServiceAllocations(opts.store, opts.services);
+  const objects = new ObjectService(opts.store, registry, serviceWriteHooks(services));
   const app = Fastify({
     bodyLimit: opts.bodyLimit ?? 3 * 1024 * 1024,
     ...(opts.https === undefined ? {} : { https: opts.https }),
@@ -186,5 +200,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 30_000,
   });
   await bootstrapNamespaces(objects, registry);
-  return { app, registry, objects };
+  const repair = await startAllocationRepair(
+    services,
+    opts.store,
+    registry,
+    opts.services?.repairIntervalMs,
+  );
+  app.addHook('onClose', async () => repair.stop());
+  return {
+    app,
+    registry,
+    objects,
+    services,
+    announce: (api) => ensureKubernetesService(objects, registry, services, api),
+  };
 }

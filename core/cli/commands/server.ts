@@ -7,6 +7,7 @@ import { SkiffError } from '../../../sdk/errors.ts';
 import { createApiServer } from '../../server/app.ts';
 import { ensureNodeSecret } from '../../server/node-auth.ts';
 import { ensurePki, writeAdminKubeconfig } from '../../server/pki.ts';
+import { advertiseAddress } from '../../server/service-alloc-kubernetes.ts';
 import { openStore } from '../../store/open-store.ts';
 
 /** ServerCommandOptions are the flags of `skiff server`. */
@@ -15,6 +16,10 @@ export interface ServerCommandOptions {
   port: string;
   store?: string;
   listenHost: string;
+  /** serviceCidr is the Service address range (default 10.43.0.0/16). */
+  serviceCidr?: string;
+  /** serviceNodePortRange is the node port range (default 30000-32767). */
+  serviceNodePortRange?: string;
 }
 
 function parsePort(value: string): number {
@@ -53,10 +58,12 @@ export async function startServer(opts: ServerCommandOptions): Promise<RunningSe
     https: { key: pki.serverKey, cert: pki.serverCert },
     token: pki.adminToken,
     nodes: { joinToken: pki.nodeToken, secret: ensureNodeSecret(dataDir) },
+    services: { serviceCidr: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange },
   });
   await server.app.listen({ host, port });
   const address = server.app.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
+  await server.announce({ ip: advertiseAddress(host), port: bound });
   const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound}`;
   const kubeconfig = writeAdminKubeconfig(dataDir, url, pki);
@@ -110,6 +117,8 @@ export function registerServerCommand(program: Command): void {
       'sqlite:/path/file.db or etcd:http://host:2379[,...] (default: sqlite in the data dir)',
     )
     .option('--listen-host <host>', 'the address to listen on', '127.0.0.1')
+    .option('--service-cidr <cidr>', 'the IPv4 range of Service cluster IPs', '10.43.0.0/16')
+    .option('--service-node-port-range <range>', 'the range of Service node ports', '30000-32767')
     .action(async (opts: ServerCommandOptions) => {
       await runServer(opts);
     });
