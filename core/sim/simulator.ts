@@ -43,7 +43,7 @@ interface SimulatedNode {
 
 type PodObject = KubeObject & {
   spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
-  status?: { phase?: string; podIP?: string };
+  status?: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] };
 };
 
 /**
@@ -207,6 +207,10 @@ export class NodeSimulator {
       this.#run(uid, () => this.#remove(pod, node));
     } else if (pod.status?.phase !== 'Running' && !this.#podIps.has(uid)) {
       this.#run(uid, () => this.#startPod(pod, node));
+    } else if (pod.status?.phase === 'Running' && ip && !isReady(pod)) {
+      // Marked not ready while this node was away (the node controller does that): its
+      // containers still run, so report them ready again.
+      this.#run(uid, () => this.#postRunning(pod, node, ip));
     }
   }
 
@@ -227,18 +231,23 @@ export class NodeSimulator {
     }
     this.#podIps.set(uid, ip);
     try {
-      await node.client.patch(
-        podsIn(namespace),
-        name,
-        'merge',
-        { status: runningPodStatus(pod, ip, node.hostIP) },
-        { subresource: 'status' },
-      );
+      await this.#postRunning(pod, node, ip);
     } catch (err) {
       this.#podIps.delete(uid);
       node.ips.release(ip);
       if (!isSkiffError(err, 'NotFound')) throw err;
     }
+  }
+
+  async #postRunning(pod: PodObject, node: SimulatedNode, ip: string): Promise<void> {
+    const { namespace = 'default', name = '' } = pod.metadata ?? {};
+    await node.client.patch(
+      podsIn(namespace),
+      name,
+      'merge',
+      { status: runningPodStatus(pod, ip, node.hostIP) },
+      { subresource: 'status' },
+    );
   }
 
   async #remove(pod: PodObject, node: SimulatedNode): Promise<void> {
@@ -262,6 +271,10 @@ export class NodeSimulator {
   #report(text: string): void {
     (this.#opts.onError ?? ((m: string) => process.stderr.write(`skiff sim: ${m}\n`)))(text);
   }
+}
+
+function isReady(pod: PodObject): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
 function message(err: unknown): string {

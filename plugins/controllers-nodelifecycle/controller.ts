@@ -13,6 +13,7 @@ import {
   type ReconcileResult,
   requeueAfter,
 } from '../../sdk/index.ts';
+import { recordEvent } from './events.ts';
 import { desiredTaints, evictionOf, readyStatus, unknownConditions } from './node-health.ts';
 import type { NodeLifecycleOptions } from './options.ts';
 
@@ -31,7 +32,7 @@ type Lease = api.KubeObject & { spec?: { renewTime?: string } };
 
 /** NodeLifecycleSources are what the controller reads and writes through. */
 export interface NodeLifecycleSources {
-  readonly client: Pick<KubeClient, 'update' | 'updateStatus' | 'delete'>;
+  readonly client: Pick<KubeClient, 'create' | 'update' | 'updateStatus' | 'delete'>;
   readonly nodes: Informer<api.Node>;
   readonly leases: Informer<Lease>;
   readonly pods: Informer<api.Pod>;
@@ -122,8 +123,18 @@ export class NodeLifecycleReconciler {
           ...node,
           status: { ...node.status, conditions },
         });
+        await recordEvent(
+          src.client,
+          { kind: 'Node', name: key.name, uid: node.metadata?.uid ?? '' },
+          'Normal',
+          'NodeNotReady',
+          `Node ${key.name} status is now: NodeNotReady`,
+          src.logger,
+        );
       }
     }
+    if (readyStatus(node) !== 'True' && readyStatus(node) !== undefined)
+      await this.#markPodsNotReady(key.name, now);
     const taints = desiredTaints(node, now);
     if (taints !== undefined) {
       node = await src.client.update<api.Node>(nodesRef, {
@@ -155,10 +166,55 @@ export class NodeLifecycleReconciler {
           await src.client.delete(podsIn(namespace), name);
         } catch (err) {
           if (!isSkiffError(err, 'NotFound')) throw err;
+          continue;
         }
+        await recordEvent(
+          src.client,
+          { kind: 'Pod', name, namespace, uid: pod.metadata?.uid ?? '' },
+          'Normal',
+          'TaintManagerEviction',
+          `Marking for deletion Pod ${namespace}/${name}`,
+          src.logger,
+        );
       }
     }
     return waits.length === 0 ? done : requeueAfter(Math.max(10, Math.min(...waits)));
+  }
+
+  /**
+   * markPodsNotReady sets the Ready condition of the node's pods to False, as Kubernetes does
+   * for a node that is not Ready, so Services stop sending them traffic before any eviction.
+   */
+  async #markPodsNotReady(nodeName: string, now: number): Promise<void> {
+    const src = this.#src;
+    const t = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const pod of src.pods.cache.byIndex(byNode, nodeName)) {
+      const conditions = pod.status?.conditions ?? [];
+      if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+      const { namespace = 'default', name = '' } = pod.metadata ?? {};
+      try {
+        await src.client.updateStatus<api.Pod>(podsIn(namespace), {
+          ...pod,
+          status: {
+            ...pod.status,
+            conditions: conditions.map((c) =>
+              c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: t } : c,
+            ),
+          },
+        });
+      } catch (err) {
+        if (isSkiffError(err, 'NotFound')) continue;
+        throw err;
+      }
+      await recordEvent(
+        src.client,
+        { kind: 'Pod', name, namespace, uid: pod.metadata?.uid ?? '' },
+        'Warning',
+        'NodeNotReady',
+        'Node is not ready',
+        src.logger,
+      );
+    }
   }
 }
 

@@ -48,6 +48,19 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 
 const appPods = async () => (await admin.list<api.Pod>(pods, { labelSelector: 'app=web' })).items;
 const running = (p: api.Pod) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running';
+const ready_ = (p: api.Pod) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+const eventReasons = async () =>
+  (
+    await admin.list<
+      api.KubeObject & {
+        involvedObject?: { kind?: string; name?: string };
+        reason?: string;
+        message?: string;
+      }
+    >({ group: '', version: 'v1', plural: 'events', namespace: 'default' })
+  ).items.map(
+    (e) => `${e.involvedObject?.kind}/${e.involvedObject?.name} ${e.reason} ${e.message}`,
+  );
 
 beforeAll(async () => {
   server = await startApiServer();
@@ -190,8 +203,19 @@ describe('node lifecycle', () => {
       const old = after.find((p) => p.metadata?.name === name);
       expect(old?.metadata?.deletionTimestamp, `${name} is Terminating`).toBeDefined();
     }
+    // The pod that stays is marked not ready, so Services stop sending it traffic.
     const patient = await admin.get<api.Pod>(pods, 'patient');
     expect(patient.metadata?.deletionTimestamp).toBeUndefined();
+    expect(ready_(patient)).toBe('False');
+    const reasons = await eventReasons();
+    expect(reasons).toContain(
+      `Node/${victim} NodeNotReady Node ${victim} status is now: NodeNotReady`,
+    );
+    expect(reasons).toContain('Pod/patient NodeNotReady Node is not ready');
+    for (const name of onVictim)
+      expect(reasons).toContain(
+        `Pod/${name} TaintManagerEviction Marking for deletion Pod default/${name}`,
+      );
 
     // The node comes back: Ready again, taints gone, and its agent finishes the deletions.
     await sim?.resume(victim);
@@ -205,7 +229,10 @@ describe('node lifecycle', () => {
       const names = (await appPods()).map((p) => p.metadata?.name);
       return onVictim.every((n) => !names.includes(n)) ? true : undefined;
     });
-    expect(running(await admin.get<api.Pod>(pods, 'patient'))).toBe(true);
+    await until('the patient pod ready again', async () => {
+      const p = await admin.get<api.Pod>(pods, 'patient');
+      return running(p) && ready_(p) === 'True' ? true : undefined;
+    });
   });
 
   it('a simulated node acts with its own credential: it cannot touch another node', async () => {
