@@ -1,8 +1,10 @@
 // The ReplicaSet controller: keep spec.replicas pods matching the selector, owned by the set.
+// The ReplicationController is the same controller with an equality-based selector.
 import {
   api,
   type Controller,
   done,
+  type Informer,
   isSkiffError,
   type ObjectKey,
   type ReconcileResult,
@@ -23,29 +25,68 @@ import type { WorkloadSources } from './sources.ts';
 // How many pods one pass creates or deletes at most; the rest follow on the next pass.
 const burst = 100;
 
-/** ReplicaSetReconciler brings one ReplicaSet's pods and status in line with its spec. */
+/** Replicated is what a ReplicaSet and a ReplicationController share. */
+export type Replicated = api.ReplicaSet | api.ReplicationController;
+
+/** ReplicatedKind says how one replicated kind differs: its name, its cache, its selector. */
+export interface ReplicatedKind {
+  readonly apiVersion: 'apps/v1' | 'v1';
+  readonly kind: 'ReplicaSet' | 'ReplicationController';
+  readonly cache: (src: WorkloadSources) => Informer<Replicated>;
+  readonly selector: (o: Replicated) => ReturnType<typeof api.labelSelectorFromSpec>;
+}
+
+/** replicaSetKind is apps/v1 ReplicaSet: a set-based selector (matchLabels, matchExpressions). */
+export const replicaSetKind: ReplicatedKind = {
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  cache: (src) => src.replicaSets as Informer<Replicated>,
+  selector: (o) => api.labelSelectorFromSpec((o as api.ReplicaSet).spec?.selector),
+};
+
+/**
+ * replicationControllerKind is v1 ReplicationController: its selector is a label map (the
+ * template's labels by default); an empty one would select every pod, so it selects none.
+ */
+export const replicationControllerKind: ReplicatedKind = {
+  apiVersion: 'v1',
+  kind: 'ReplicationController',
+  cache: (src) => src.replicationControllers as Informer<Replicated>,
+  selector: (o) => {
+    const labels = (o as api.ReplicationController).spec?.selector ?? {};
+    if (Object.keys(labels).length === 0)
+      return { ok: false, message: 'an empty selector would select every pod' };
+    return api.labelSelectorFromSpec({ matchLabels: labels });
+  },
+};
+
+/** ReplicaSetReconciler brings one ReplicaSet's (or ReplicationController's) pods and status in line with its spec. */
 export class ReplicaSetReconciler {
   readonly #src: WorkloadSources;
+  readonly #kind: ReplicatedKind;
   readonly #expect = new Expectations();
 
-  constructor(src: WorkloadSources) {
+  constructor(src: WorkloadSources, kind: ReplicatedKind = replicaSetKind) {
     this.#src = src;
+    this.#kind = kind;
   }
 
   /** reconcile runs one pass for the ReplicaSet named by the key. */
   async reconcile(key: ObjectKey): Promise<ReconcileResult> {
     const src = this.#src;
     src.start();
-    if (!src.replicaSets.hasSynced() || !src.pods.hasSynced()) return requeueAfter(100);
+    const kind = this.#kind;
+    const cache = kind.cache(src);
+    if (!cache.hasSynced() || !src.pods.hasSynced()) return requeueAfter(100);
     const id = `${key.namespace}/${key.name}`;
-    const rs = src.replicaSets.cache.get(id);
-    if (!rs && (await src.lagging('ReplicaSet', key.namespace, key.name))) return requeueAfter(100);
+    const rs = cache.cache.get(id);
+    if (!rs && (await src.lagging(kind.kind, key.namespace, key.name))) return requeueAfter(100);
     if (!rs || rs.metadata?.deletionTimestamp) {
       this.#expect.forget(id);
       return done;
     }
-    const parsed = api.labelSelectorFromSpec(rs.spec?.selector);
-    if (!parsed.ok) return terminal(`ReplicaSet ${id}: spec.selector: ${parsed.message}`);
+    const parsed = kind.selector(rs);
+    if (!parsed.ok) return terminal(`${kind.kind} ${id}: spec.selector: ${parsed.message}`);
     const selector = parsed.selector;
     const now = src.now();
     const podRef = src.ref('Pod', key.namespace);
@@ -100,7 +141,7 @@ export class ReplicaSetReconciler {
     return wait === undefined ? done : requeueAfter(wait);
   }
 
-  async #create(id: string, rs: api.ReplicaSet, count: number): Promise<void> {
+  async #create(id: string, rs: Replicated, count: number): Promise<void> {
     const src = this.#src;
     const ns = rs.metadata?.namespace ?? 'default';
     const template = rs.spec?.template ?? {};
@@ -115,7 +156,7 @@ export class ReplicaSetReconciler {
             namespace: ns,
             labels: { ...template.metadata?.labels },
             annotations: { ...template.metadata?.annotations },
-            ownerReferences: [ownerRefOf('apps/v1', 'ReplicaSet', rs)],
+            ownerReferences: [ownerRefOf(this.#kind.apiVersion, this.#kind.kind, rs)],
           },
           spec: structuredClone(template.spec),
         } as api.Pod);
@@ -126,7 +167,7 @@ export class ReplicaSetReconciler {
     }
   }
 
-  async #adopt(podRef: ReturnType<WorkloadSources['ref']>, pod: api.Pod, rs: api.ReplicaSet) {
+  async #adopt(podRef: ReturnType<WorkloadSources['ref']>, pod: api.Pod, rs: Replicated) {
     try {
       await this.#src.client.patch(podRef, pod.metadata?.name ?? '', 'json', [
         { op: 'test', path: '/metadata/resourceVersion', value: pod.metadata?.resourceVersion },
@@ -135,7 +176,7 @@ export class ReplicaSetReconciler {
           path: '/metadata/ownerReferences',
           value: [
             ...(pod.metadata?.ownerReferences ?? []),
-            ownerRefOf('apps/v1', 'ReplicaSet', rs),
+            ownerRefOf(this.#kind.apiVersion, this.#kind.kind, rs),
           ],
         },
       ]);
@@ -163,11 +204,7 @@ export class ReplicaSetReconciler {
   }
 
   /** #updateStatus writes the counts when they differ; returns ms until a pod becomes available. */
-  async #updateStatus(
-    rs: api.ReplicaSet,
-    owned: api.Pod[],
-    now: number,
-  ): Promise<number | undefined> {
+  async #updateStatus(rs: Replicated, owned: api.Pod[], now: number): Promise<number | undefined> {
     const minReady = rs.spec?.minReadySeconds ?? 0;
     const templateLabels = api.selectorFromLabels(rs.spec?.template?.metadata?.labels ?? {});
     let available = 0;
@@ -199,7 +236,7 @@ export class ReplicaSetReconciler {
     ).some((k) => (before[k] ?? 0) !== (status[k] ?? 0));
     if (changed) {
       await this.#src.client.updateStatus(
-        this.#src.ref('ReplicaSet', rs.metadata?.namespace ?? ''),
+        this.#src.ref(this.#kind.kind, rs.metadata?.namespace ?? ''),
         {
           ...rs,
           status,
@@ -218,5 +255,16 @@ export function replicaSetController(src: WorkloadSources): Controller {
     watches: [{ apiVersion: 'v1', kind: 'Pod' }],
     concurrency: 2,
     reconciler: new ReplicaSetReconciler(src),
+  };
+}
+
+/** replicationControllerController is the Controller value of the ReplicationController controller. */
+export function replicationControllerController(src: WorkloadSources): Controller {
+  return {
+    name: 'replicationcontroller',
+    owns: { apiVersion: 'v1', kind: 'ReplicationController' },
+    watches: [{ apiVersion: 'v1', kind: 'Pod' }],
+    concurrency: 2,
+    reconciler: new ReplicaSetReconciler(src, replicationControllerKind),
   };
 }

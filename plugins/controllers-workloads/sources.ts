@@ -9,14 +9,21 @@ import {
   resourceOf,
 } from '../../sdk/index.ts';
 
-/** WorkloadSources are the client and the shared caches of pods, ReplicaSets and Deployments. */
+/** WorkloadKind is a kind the workload controllers read or write. */
+export type WorkloadKind = 'Pod' | 'ReplicaSet' | 'ReplicationController' | 'Deployment';
+
+/**
+ * WorkloadSources are the client and the shared caches of pods, ReplicaSets,
+ * ReplicationControllers and Deployments.
+ */
 export interface WorkloadSources {
   readonly client: Pick<KubeClient, 'create' | 'delete' | 'get' | 'patch' | 'updateStatus'>;
   readonly pods: Informer<api.Pod>;
   readonly replicaSets: Informer<api.ReplicaSet>;
+  readonly replicationControllers: Informer<api.ReplicationController>;
   readonly deployments: Informer<api.Deployment>;
   /** ref names the collection of a kind in a namespace. */
-  readonly ref: (kind: 'Pod' | 'ReplicaSet' | 'Deployment', namespace: string) => ResourceRef;
+  readonly ref: (kind: WorkloadKind, namespace: string) => ResourceRef;
   readonly now: () => number;
   /** start starts the informers (again does nothing), for runners that did not. */
   readonly start: () => void;
@@ -25,13 +32,18 @@ export interface WorkloadSources {
    * runner whose own informer fed the queue may be ahead of these caches.
    */
   readonly lagging: (
-    kind: 'ReplicaSet' | 'Deployment',
+    kind: Exclude<WorkloadKind, 'Pod'>,
     namespace: string,
     name: string,
   ) => Promise<boolean>;
 }
 
-const versions = { Pod: 'v1', ReplicaSet: 'apps/v1', Deployment: 'apps/v1' } as const;
+const versions = {
+  Pod: 'v1',
+  ReplicaSet: 'apps/v1',
+  ReplicationController: 'v1',
+  Deployment: 'apps/v1',
+} as const;
 
 /** workloadSources makes the informers in the factory that startController shares. */
 export function workloadSources(
@@ -46,6 +58,9 @@ export function workloadSources(
     client,
     pods: factory.informerFor<api.Pod>(all('Pod')),
     replicaSets: factory.informerFor<api.ReplicaSet>(all('ReplicaSet')),
+    replicationControllers: factory.informerFor<api.ReplicationController>(
+      all('ReplicationController'),
+    ),
     deployments: factory.informerFor<api.Deployment>(all('Deployment')),
     ref: (kind, namespace) => resourceOf(kinds, { apiVersion: versions[kind], kind }, namespace),
     now,

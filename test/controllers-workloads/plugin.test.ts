@@ -51,7 +51,7 @@ describe('the controllers-workloads plugin', () => {
     expect(isSkiffError(caught, 'PluginMissingRequirement')).toBe(true);
   });
 
-  it('provides controller/replicaset and controller/deployment, which run a Deployment', async () => {
+  it('provides controller/replicaset, controller/replicationcontroller and controller/deployment, which run a Deployment', async () => {
     const parent = container.createChildContainer();
     parent.register(apiClientToken, { useValue: client });
     loaded = await loadPlugins({
@@ -60,7 +60,11 @@ describe('the controllers-workloads plugin', () => {
       logger: silent,
     });
     const controllers = loaded.extensions(controllerExtension);
-    expect([...controllers.keys()].sort()).toEqual(['deployment', 'replicaset']);
+    expect([...controllers.keys()].sort()).toEqual([
+      'deployment',
+      'replicaset',
+      'replicationcontroller',
+    ]);
     for (const controller of controllers.values())
       running.push(startController({ client, controller, logger: silent }));
     await client.create<api.Deployment>(deployments, {
