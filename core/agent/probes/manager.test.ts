@@ -163,6 +163,26 @@ describe('ProbeManager', () => {
     expect(manager.state('cid-app')).toEqual({ started: true, ready: true });
   });
 
+  it('a container liveness gave up on is not probed again when tracked anew', async () => {
+    const { step, manager, log, calls, target } = setup(
+      { livenessProbe: exec('check', { periodSeconds: 1, failureThreshold: 1 }) },
+      () => ({ exitCode: 1 }),
+    );
+    await manager.settled();
+    expect(log.filter((l) => l.startsWith('restart'))).toHaveLength(1);
+    // The agent untracks the container, and a sync tracks it again while it is being stopped.
+    manager.untrack(target.containerId);
+    manager.track(target);
+    await step(5_000);
+    expect(calls).toHaveLength(1);
+    expect(manager.tracked()).toEqual([]);
+    // Its replacement has a new id and is probed.
+    manager.track({ ...target, containerId: 'cid-app-2' });
+    await manager.settled();
+    expect(calls).toHaveLength(2);
+    expect(log.filter((l) => l.startsWith('restart'))).toHaveLength(2);
+  });
+
   it('a pass resets the failure count of liveness', async () => {
     const { step, manager, log } = setup(
       { livenessProbe: exec('check', { periodSeconds: 1, failureThreshold: 2 }) },

@@ -36,6 +36,7 @@ interface Tracked {
 }
 
 const kinds: readonly ProbeKind[] = ['startup', 'liveness', 'readiness'];
+const maxGaveUp = 4096;
 
 function probeOf(target: ProbeTarget, kind: ProbeKind): Probe | undefined {
   const c = target.container;
@@ -65,6 +66,8 @@ export class ProbeManager {
   readonly #runner: ProbeRunner | undefined;
   readonly #containers = new Map<string, Tracked>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** gaveUp holds the containers (id → pod uid) a restart was asked for: they are not probed again. */
+  readonly #gaveUp = new Map<string, string>();
 
   constructor(opts: ProbeManagerOptions) {
     this.#events = opts.events;
@@ -74,9 +77,12 @@ export class ProbeManager {
 
   /**
    * track starts probing a running container. Tracking a container again only refreshes its
-   * target (a pod IP learnt later, say); its probes keep their schedule and counts.
+   * target (a pod IP learnt later, say); its probes keep their schedule and counts. A container
+   * whose liveness or startup probe gave up is not probed again, even when tracked anew while
+   * it is being stopped (as kubelet holds such a container until a new id replaces it).
    */
   track(target: ProbeTarget): void {
+    if (this.#gaveUp.has(target.containerId)) return;
     const known = this.#containers.get(target.containerId);
     if (known) {
       known.target = target;
@@ -124,6 +130,7 @@ export class ProbeManager {
   untrackPod(podUid: string): void {
     for (const [id, entry] of this.#containers)
       if (entry.target.podUid === podUid) this.untrack(id);
+    for (const [id, uid] of this.#gaveUp) if (uid === podUid) this.#gaveUp.delete(id);
   }
 
   /**
@@ -214,6 +221,9 @@ export class ProbeManager {
     // Liveness or startup gave up: the container is to be restarted. This worker waits for
     // the replacement, which comes with a new container id and so with new workers.
     worker?.stop();
+    this.#gaveUp.set(entry.target.containerId, entry.target.podUid);
+    // Pods that live on keep their ids here; the oldest are dropped past a bound.
+    if (this.#gaveUp.size > maxGaveUp) this.#gaveUp.delete(this.#gaveUp.keys().next().value!);
     const grace = probe.terminationGracePeriodSeconds;
     this.#events.restart(
       entry.target,
