@@ -41,7 +41,7 @@ function setup(
   const fake = execRuntime((cmd) =>
     typeof answers === 'function' ? answers(cmd) : (queue.shift() ?? { exitCode: 0 }),
   );
-  const m = new ProbeManager({ events, timers });
+  const m = new ProbeManager({ events, timers, random: () => 0 });
   manager = m;
   const container: Container = {
     name: 'app',
@@ -68,6 +68,29 @@ describe('ProbeManager', () => {
     expect(manager.state(target.containerId)).toEqual({ started: true, ready: true });
     await step(60_000);
     expect(log).toEqual([]);
+  });
+
+  it('spreads first probes over the period while the manager is young, as kubelet does after a restart', async () => {
+    const timers = new ManualTimers(0);
+    const fake = execRuntime(() => ({ exitCode: 0 }));
+    const noEvents: ProbeEvents = { changed: () => {}, unhealthy: () => {}, restart: () => {} };
+    const m = new ProbeManager({ events: noEvents, timers, random: () => 0.5 });
+    manager = m;
+    const probe = exec('live', { periodSeconds: 10 });
+    m.track(probeTarget({ name: 'a', livenessProbe: probe }, fake.runtime, 0, 'a'));
+    await m.settled();
+    expect(fake.calls).toHaveLength(0);
+    timers.advance(4_999);
+    await m.settled();
+    expect(fake.calls).toHaveLength(0);
+    timers.advance(1);
+    await m.settled();
+    expect(fake.calls).toHaveLength(1);
+    // Once a period has gone by since the start, a new container is probed at once.
+    timers.advance(6_000);
+    m.track(probeTarget({ name: 'b', livenessProbe: probe }, fake.runtime, timers.now(), 'b'));
+    await m.settled();
+    expect(fake.calls.map((c) => c.containerId)).toEqual(['a', 'b']);
   });
 
   it('an untracked container is neither started nor ready', () => {

@@ -25,6 +25,11 @@ export interface ProbeManagerOptions {
   timers?: Timers;
   /** runner makes probe attempts (runProbe unless a test stands one in). */
   runner?: ProbeRunner;
+  /**
+   * random spreads the first probes of containers tracked within one period of the manager's
+   * start over that period (Math.random by default; tests pass `() => 0` for no spread).
+   */
+  random?: () => number;
 }
 
 interface Tracked {
@@ -64,6 +69,8 @@ export class ProbeManager {
   readonly #events: ProbeEvents;
   readonly #timers: Timers;
   readonly #runner: ProbeRunner | undefined;
+  readonly #random: () => number;
+  readonly #createdAt: number;
   readonly #containers = new Map<string, Tracked>();
   readonly #inFlight = new Set<Promise<void>>();
   /** gaveUp holds the containers (id → pod uid) a restart was asked for: they are not probed again. */
@@ -73,6 +80,8 @@ export class ProbeManager {
     this.#events = opts.events;
     this.#timers = opts.timers ?? realTimers;
     this.#runner = opts.runner;
+    this.#random = opts.random ?? Math.random;
+    this.#createdAt = this.#timers.now();
   }
 
   /**
@@ -115,7 +124,13 @@ export class ProbeManager {
         }),
       );
     }
-    for (const worker of entry.workers.values()) worker.start();
+    // An agent that just started finds every running container at once; kubelet then waits a
+    // random part of the period before each first probe so they do not all run together.
+    const sinceStart = this.#timers.now() - this.#createdAt;
+    for (const worker of entry.workers.values()) {
+      const periodMs = worker.settings.periodSeconds * 1000;
+      worker.start(periodMs > sinceStart ? Math.floor(this.#random() * periodMs) : 0);
+    }
   }
 
   /** untrack stops probing a container (it exited or was replaced); unknown ids are fine. */

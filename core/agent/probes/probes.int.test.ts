@@ -117,7 +117,7 @@ describe('probes against the Docker runtime', () => {
     );
     const timers = new ManualTimers(0);
     const { log, events } = recorder();
-    const manager = new ProbeManager({ events, timers });
+    const manager = new ProbeManager({ events, timers, random: () => 0 });
     try {
       manager.track(target);
       await manager.settled();
@@ -177,7 +177,7 @@ describe('probes against the Docker runtime', () => {
     };
     const target = await runPod('slow', 'exec sleep 3600', container);
     const { log, events } = recorder();
-    const manager = new ProbeManager({ events, timers: new ManualTimers(0) });
+    const manager = new ProbeManager({ events, timers: new ManualTimers(0), random: () => 0 });
     try {
       manager.track(target);
       await manager.settled();

@@ -88,10 +88,12 @@ export class ProbeWorker {
     this.#runner = opts.runner ?? runProbe;
   }
 
-  /** start runs the first tick now and schedules the next ones. */
-  start(): void {
-    this.#nextAt = this.#opts.timers.now();
-    this.#tick();
+  /** start runs the first tick after delayMs (at once by default) and schedules the next ones. */
+  start(delayMs = 0): void {
+    const timers = this.#opts.timers;
+    this.#nextAt = timers.now() + delayMs;
+    if (delayMs <= 0) this.#tick();
+    else this.#handle = timers.setTimeout(() => this.#tick(), delayMs);
   }
 
   /** trigger runs a tick now, outside the schedule (kubelet does so for readiness once a container starts). */
