@@ -10,6 +10,7 @@ export * from './plugin.ts';
 export * from './runtime/index.ts';
 export * from './scheduler.ts';
 export * from './service.ts';
+export * from './service-network.ts';
 export * from './tokens.ts';
 export { sdkVersion } from './version.ts';
 export * from './volume.ts';

@@ -91,3 +91,36 @@ export const kubernetesServiceOffset = 1;
 
 /** dnsServiceOffset is the offset of the cluster DNS Service's cluster IP (`kube-dns`). */
 export const dnsServiceOffset = 10;
+
+/** PodDnsConfig is what a pod's resolv.conf holds under the ClusterFirst DNS policy. */
+export interface PodDnsConfig {
+  readonly nameservers: readonly string[];
+  readonly searches: readonly string[];
+  readonly options: readonly { name: string; value?: string }[];
+}
+
+/**
+ * podDnsConfig is a pod's resolver setup under ClusterFirst: the cluster DNS Service's address,
+ * and a search path that makes `svc` and `svc.ns` resolve from the pod's namespace.
+ */
+export function podDnsConfig(
+  namespace: string,
+  dnsAddress: string,
+  domain = defaultClusterDomain,
+): PodDnsConfig {
+  return {
+    nameservers: [dnsAddress],
+    searches: [`${namespace}.svc.${domain}`, `svc.${domain}`, domain],
+    options: [{ name: 'ndots', value: '5' }],
+  };
+}
+
+/** resolvConf writes a PodDnsConfig as the text of /etc/resolv.conf. */
+export function resolvConf(config: PodDnsConfig): string {
+  const lines = [
+    ...config.nameservers.map((n) => `nameserver ${n}`),
+    `search ${config.searches.join(' ')}`,
+    `options ${config.options.map((o) => (o.value === undefined ? o.name : `${o.name}:${o.value}`)).join(' ')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
