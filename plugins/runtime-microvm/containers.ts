@@ -175,6 +175,9 @@ export async function startContainer(
   return {};
 }
 
+/** startupWindowMs is how long after its start a container gets SIGTERM again while stopping. */
+const startupWindowMs = 3_000;
+
 async function waitExit(live: LiveVm, id: string, ms: number): Promise<boolean> {
   const w = live.exits.get(id);
   if (!w) return true;
@@ -199,9 +202,16 @@ export async function stopContainer(
   const live = ctx.live.get(c.sandboxId);
   if (!live) return {};
   const timeoutMs = Math.max(0, Number(req.timeout)) * 1000;
-  if (timeoutMs > 0) {
+  const deadline = Date.now() + timeoutMs;
+  const startedMs = Number(BigInt(c.startedAt || '0') / 1_000_000n);
+  while (Date.now() < deadline) {
     await live.channel.signalContainer(c.guestName, 'SIGTERM').catch(() => {});
-    if (await waitExit(live, c.id, timeoutMs)) return {};
+    // The main process is PID 1 of its namespace: a SIGTERM that lands before it has set up
+    // its handler is dropped by the kernel. While the container is young it is sent again.
+    const young = Date.now() - startedMs < startupWindowMs;
+    const wait = young ? Math.min(250, deadline - Date.now()) : deadline - Date.now();
+    if (await waitExit(live, c.id, wait)) return {};
+    if (!young) break;
   }
   await live.channel.signalContainer(c.guestName, 'SIGKILL').catch(() => {});
   if (!(await waitExit(live, c.id, 10_000))) {

@@ -103,9 +103,12 @@ export class RecordStore {
     }
   }
 
-  /** vmDir is the directory of a sandbox's VM (sockets, logs, share). */
+  /**
+   * vmDir is the directory of a sandbox's VM (sockets, logs, share), named by the id's first
+   * 16 digits: unix socket paths must stay under 108 bytes.
+   */
   vmDir(sandboxId: string): string {
-    return join(this.root, 'vms', sandboxId);
+    return join(this.root, 'vms', sandboxId.slice(0, 16));
   }
 
   saveSandbox(s: SandboxRecord): void {

@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   isRunning,
@@ -245,6 +253,14 @@ function startProcess(command: string, args: string[], log: string): ChildProces
   }
 }
 
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
 async function waitFor(
   check: () => boolean,
   timeoutMs: number,
@@ -255,9 +271,13 @@ async function waitFor(
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}); see ${log}`);
+      throw new Error(
+        `${what} exited (${child.exitCode ?? child.signalCode}): ${tail(log)} (log ${log})`,
+      );
     }
-    if (Date.now() > deadline) throw new Error(`${what} not ready in ${timeoutMs} ms; see ${log}`);
+    if (Date.now() > deadline) {
+      throw new Error(`${what} not ready in ${timeoutMs} ms: ${tail(log)} (log ${log})`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -277,6 +297,11 @@ export async function launchVm(
     ['initramfs', spec.initrd],
   ] as const) {
     if (!existsSync(file)) throw new Error(`the guest ${what} ${file} does not exist`);
+  }
+  if (Buffer.byteLength(paths.virtiofs) > 107) {
+    throw new Error(
+      `the VM directory ${paths.dir} is too deep for unix sockets: use a shorter root`,
+    );
   }
   mkdirSync(paths.share, { recursive: true });
   const records: ProcessRecord[] = [];

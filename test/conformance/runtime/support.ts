@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { grpcCode } from '../../../sdk/errors.ts';
 import type { RuntimeClient } from '../../../sdk/runtime/client.ts';
 import type { ContainerConfig } from '../../../sdk/runtime/generated/runtime/v1/ContainerConfig.ts';
@@ -44,6 +44,43 @@ export interface SuiteOptions {
    * ALREADY_EXISTS) where the reference answers UNKNOWN.
    */
   skiffAdapter?: boolean;
+  /**
+   * ruledOut lists the cases this runtime's isolation model rules out, each with its reason.
+   * A ruled-out case does not run its body: it runs a check that the runtime says so itself
+   * (the capability is not declared and the call answers UNIMPLEMENTED), and its title
+   * carries the reason, so the exception is visible in every run rather than skipped.
+   */
+  ruledOut?: Partial<Record<RuledOutCase, string>>;
+}
+
+/** RuledOutCase names a case a runtime may rule out, with the capability that backs it. */
+export type RuledOutCase = 'container-stats';
+
+const ruledOutChecks: Record<RuledOutCase, (ctx: SuiteContext) => Promise<void>> = {
+  'container-stats': async (ctx) => {
+    const caps = await ctx.client.capabilities();
+    expect(caps?.stats).toBe(false);
+    const err = await grpcFailure(ctx.client.containerStats({ containerId: 'no-such-container' }));
+    expect(err.grpcCode).toBe(grpcCode.UNIMPLEMENTED);
+  },
+};
+
+/**
+ * caseUnlessRuledOut defines a case, or, when the runtime rules it out, a case that checks the
+ * runtime declares it unsupported, titled with the reason.
+ */
+export function caseUnlessRuledOut(
+  ctx: SuiteContext,
+  key: RuledOutCase,
+  title: string,
+  body: () => Promise<void>,
+): void {
+  const reason = ctx.options.ruledOut?.[key];
+  if (!reason) {
+    it(title, body);
+    return;
+  }
+  it(`${title}: ruled out for this runtime, because ${reason}`, () => ruledOutChecks[key](ctx));
 }
 
 /** badInputCodes lists the codes accepted for malformed input: the precise one, or also UNKNOWN as the reference answers. */
