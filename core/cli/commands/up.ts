@@ -55,12 +55,19 @@ export function registerUpCommand(program: Command): void {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       // Refuse a bad plugin before anything starts; then start the API server and load the
       // plugins for real, with the cluster's API client for those that need it.
-      await (await loadConfiguredPlugins(opts.config, 'warn')).loaded.close();
+      const checked = await loadConfiguredPlugins(opts.config, 'warn');
+      await checked.loaded.close();
+      // The Service ranges come from the cluster config's server section (the DNS plugin
+      // reads the same keys to place kube-dns).
+      const network = checked.config.server ?? {};
+      const setting = (v: unknown) => (typeof v === 'string' ? v : undefined);
       const server = await startServer({
         dataDir: opts.dataDir,
         port: opts.port,
         store: opts.store,
         listenHost: '127.0.0.1',
+        serviceCidr: setting(network.serviceCIDR),
+        serviceNodePortRange: setting(network.serviceNodePortRange),
       });
       const client = KubeClient.fromKubeconfig(server.kubeconfig);
       let plugins: Awaited<ReturnType<typeof loadConfiguredPlugins>>;
