@@ -48,8 +48,18 @@ export interface DeleteOptions {
   readonly resourceVersion?: string;
 }
 
+type Agents = { readonly requests: Agent | HttpAgent; readonly watches: Agent | HttpAgent };
+
 // Set only while withToken builds a client, so the new client reuses the connections.
-let sharedAgent: Agent | HttpAgent | undefined;
+let sharedAgents: Agents | undefined;
+
+/**
+ * maxRequestSockets caps the connections for ordinary requests. Without a cap a burst of
+ * concurrent calls (a scheduler binding hundreds of pods) opens one TLS connection per call,
+ * and both ends spend their time in handshakes; capped, calls queue briefly and reuse warm
+ * connections. Watches stay open for minutes, so they have their own uncapped pool.
+ */
+const maxRequestSockets = 32;
 
 interface RawResponse {
   status: number;
@@ -64,7 +74,7 @@ interface RawResponse {
 export class KubeClient {
   readonly server: string;
   readonly #token: string | undefined;
-  readonly #agent: Agent | HttpAgent;
+  readonly #agents: Agents;
   readonly #secure: boolean;
   readonly #connection: ClientConnection;
 
@@ -76,17 +86,21 @@ export class KubeClient {
     this.#token = connection.token;
     this.#connection = connection;
     this.#secure = url.protocol === 'https:';
-    this.#agent =
-      sharedAgent ??
-      (this.#secure
+    const agent = (maxSockets: number) =>
+      this.#secure
         ? new Agent({
             keepAlive: true,
+            maxSockets,
             ca: connection.ca,
             cert: connection.cert,
             key: connection.key,
             rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
           })
-        : new HttpAgent({ keepAlive: true }));
+        : new HttpAgent({ keepAlive: true, maxSockets });
+    this.#agents = sharedAgents ?? {
+      requests: agent(maxRequestSockets),
+      watches: agent(Number.POSITIVE_INFINITY),
+    };
   }
 
   /**
@@ -94,11 +108,11 @@ export class KubeClient {
    * connections (many node identities, one pool of sockets); closing either closes both.
    */
   withToken(token: string): KubeClient {
-    sharedAgent = this.#agent;
+    sharedAgents = this.#agents;
     try {
       return new KubeClient({ ...this.#connection, token });
     } finally {
-      sharedAgent = undefined;
+      sharedAgents = undefined;
     }
   }
 
@@ -114,7 +128,8 @@ export class KubeClient {
 
   /** close ends the agent's idle connections; open watches end too. */
   close(): void {
-    this.#agent.destroy();
+    this.#agents.requests.destroy();
+    this.#agents.watches.destroy();
   }
 
   /** get reads one object. */
@@ -224,6 +239,7 @@ export class KubeClient {
       {
         signal,
         idleMs,
+        watch: true,
       },
     );
     if (res.statusCode !== 200) {
@@ -248,7 +264,13 @@ export class KubeClient {
   #open(
     method: string,
     path: string,
-    opts: { body?: unknown; contentType?: string; signal?: AbortSignal; idleMs?: number },
+    opts: {
+      body?: unknown;
+      contentType?: string;
+      signal?: AbortSignal;
+      idleMs?: number;
+      watch?: boolean;
+    },
   ): Promise<IncomingMessage> {
     const payload =
       opts.body === undefined
@@ -267,7 +289,7 @@ export class KubeClient {
       const req = send(`${this.server}${path}`, {
         method,
         headers,
-        agent: this.#agent,
+        agent: opts.watch === true ? this.#agents.watches : this.#agents.requests,
         signal: opts.signal,
       });
       if (opts.idleMs !== undefined) {
