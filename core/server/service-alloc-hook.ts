@@ -113,6 +113,14 @@ export class ServiceAllocations {
     const old = (prev as Service).spec;
     if (spec === undefined || old === undefined) return;
     const stays = (spec.type ?? 'ClusterIP') !== 'ExternalName';
+    // Becoming ExternalName gives the address up: drop what is only left over from before.
+    if (!stays && (old.type ?? 'ClusterIP') !== 'ExternalName') {
+      if (spec.clusterIP === old.clusterIP) delete spec.clusterIP;
+      if (JSON.stringify(spec.clusterIPs) === JSON.stringify(old.clusterIPs))
+        delete spec.clusterIPs;
+      delete spec.ipFamilies;
+      delete spec.ipFamilyPolicy;
+    }
     if (stays && (spec.clusterIP ?? '') === '' && (spec.clusterIPs ?? []).length === 0) {
       if (old.clusterIP !== undefined) spec.clusterIP = old.clusterIP;
       if (old.clusterIPs !== undefined) spec.clusterIPs = [...old.clusterIPs];

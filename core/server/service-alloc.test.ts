@@ -238,6 +238,24 @@ describe('ServiceAllocations', () => {
     expect(await store.count(allocationPrefix)).toBe(0);
   });
 
+  it('becoming ExternalName gives up the address once stored; coming back takes a new one', async () => {
+    const { store } = openStore();
+    const alloc = new ServiceAllocations(store);
+    const v1 = svc('flip', {});
+    await (await alloc.allocate(v1, undefined, false)).commit();
+    const v2 = structuredClone(v1);
+    Object.assign(v2.spec as object, { type: 'ExternalName', externalName: 'example.org' });
+    alloc.prepareUpdate(v2, v1);
+    expect(v2.spec?.clusterIP).toBeUndefined();
+    await (await alloc.allocate(v2, v1, false)).commit();
+    expect(await store.count(allocationPrefix)).toBe(0);
+    const v3 = svc('flip', {});
+    alloc.prepareUpdate(v3, v2);
+    await (await alloc.allocate(v3, v2, false)).commit();
+    expect(v3.spec?.clusterIP).toMatch(/^10\.43\./);
+    expect(await store.count(allocationPrefix)).toBe(1);
+  });
+
   it('an aborted write gives back what it took', async () => {
     const { store } = openStore();
     const alloc = new ServiceAllocations(store);
