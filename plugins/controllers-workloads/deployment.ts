@@ -10,7 +10,12 @@ import {
   requeueAfter,
   terminal,
 } from '../../sdk/index.ts';
-import { deploymentStatus } from './deployment-status.ts';
+import {
+  deploymentStatus,
+  progressDeadlineInMs,
+  progressDeadlineOf,
+  progressingCondition,
+} from './deployment-status.ts';
 import { controllerOf, ownerRefOf } from './pods.ts';
 import {
   revisionAnnotation,
@@ -85,6 +90,7 @@ export class DeploymentReconciler {
           strategy === 'Recreate' ? 0 : this.#newReplicas(want, limits.surge, owned, 0);
         const made = await this.#createNew(d, hash, initial, maxOld + 1);
         if (made === 'collision') return requeueAfter(0);
+        await this.#markCreated(d, `${d.metadata?.name}-${hash}`);
         return done;
       }
       if (revisionOf(newRS) <= maxOld) {
@@ -97,8 +103,32 @@ export class DeploymentReconciler {
       else await this.#rolling(want, limits, newRS, olds);
     }
     if (!stale) await this.#cleanup(d, olds);
-    await this.#writeStatus(d, newRS, owned, limits.unavailable);
-    return done;
+    const written = await this.#writeStatus(d, newRS, owned, limits.unavailable);
+    // Come back when the rollout would run out of time, in case nothing else happens first.
+    const wait = progressDeadlineInMs(written, new Date(this.#src.now()));
+    return wait === undefined ? done : requeueAfter(wait);
+  }
+
+  // A new rollout restarts the progress clock: Progressing NewReplicaSetCreated, as Kubernetes
+  // records it. A conflict leaves it to the next pass, which counts progress anyway.
+  async #markCreated(d: api.Deployment, rsName: string) {
+    if (progressDeadlineOf(d) === undefined) return;
+    const ref = this.#src.ref('Deployment', d.metadata?.namespace ?? '');
+    try {
+      const fresh = await this.#src.client.get<api.Deployment>(ref, d.metadata?.name ?? '');
+      const conditions = progressingCondition(
+        fresh.status?.conditions ?? [],
+        'NewReplicaSetCreated',
+        `Created new replica set "${rsName}"`,
+        new Date(this.#src.now()),
+      );
+      await this.#src.client.updateStatus(ref, {
+        ...fresh,
+        status: { ...fresh.status, conditions },
+      });
+    } catch (err) {
+      if (!isSkiffError(err) || !['Conflict', 'NotFound'].includes(err.code)) throw err;
+    }
   }
 
   #newReplicas(want: number, surge: number, all: RS[], current: number): number {
@@ -249,11 +279,12 @@ export class DeploymentReconciler {
     maxUnavailable: number,
   ) {
     const status = deploymentStatus(d, newRS, owned, maxUnavailable, new Date(this.#src.now()));
-    if (status === undefined) return;
+    if (status === undefined) return d;
     await this.#src.client.updateStatus(this.#src.ref('Deployment', d.metadata?.namespace ?? ''), {
       ...d,
       status,
     });
+    return { ...d, status };
   }
 }
 
