@@ -8,8 +8,12 @@ import { connectRuntime } from '../../sdk/runtime/client.ts';
 import { buildImages } from '../../test/fixtures/images/index.ts';
 import { freePodSubnet, startDockerd, startDockerRuntime } from '../../test/harness/dockerd.ts';
 import { benchContainerd } from './containerd.ts';
+import { benchMicroVm } from './microvm.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 50);
+// BENCH_RUNTIMES=docker,containerd,microvm picks which adapters run (all by default).
+const picked = (name: string) =>
+  (process.env.BENCH_RUNTIMES ?? 'docker,containerd,microvm').split(',').includes(name);
 const warmup = 3;
 const image = 'skiff.local/busybox:1';
 const command = ['sleep', '3600'];
@@ -116,6 +120,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (picked('docker')) await main();
 // The containerd adapter beside `ctr run -d` and containerd's CRI (see containerd.ts).
-await benchContainerd(runs, warmup);
+if (picked('containerd')) await benchContainerd(runs, warmup);
+// The micro-VM adapter: boot to a running container and memory per idle pod (see microvm.ts).
+if (picked('microvm')) await benchMicroVm(Number(process.env.BENCH_VM_RUNS ?? 10));
