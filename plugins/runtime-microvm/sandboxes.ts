@@ -94,6 +94,11 @@ function checkConfig(ctx: RuntimeContext, config: SandboxConfig | null | undefin
   const m = config?.metadata;
   if (!config || !m) throw new SkiffError('Invalid', 'pod sandbox config has no metadata');
   if (!m.name) throw new SkiffError('Invalid', 'pod sandbox metadata has no name');
+  // The hostname travels on the guest's kernel command line: only a DNS name fits there.
+  const hostname = config.hostname || m.name;
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(hostname)) {
+    throw new SkiffError('Invalid', `pod hostname ${JSON.stringify(hostname)} is not a DNS name`);
+  }
   const clash = [...ctx.records.sandboxes.values()].find((s) => {
     const o = s.config.metadata;
     return (
