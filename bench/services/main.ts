@@ -50,7 +50,8 @@ class Querier {
   }
 
   ask(name: string): Promise<dns.DecodedPacket> {
-    const id = (this.#id = (this.#id + 1) % 65535);
+    this.#id = (this.#id + 1) % 65535;
+    const id = this.#id;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer for ${name}`)), 2000);
       this.#waiting = (msg) => {
