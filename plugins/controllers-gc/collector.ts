@@ -46,7 +46,7 @@ const hasGcFinalizer = (fins: readonly string[]) =>
  * deletable.
  */
 export class GarbageCollector implements ControlPlaneComponent {
-  readonly graph = new OwnerGraph();
+  #graph = new OwnerGraph();
   readonly #client: GcClient;
   readonly #options: GarbageCollectorOptions;
   #ctx: ActionContext | undefined;
@@ -59,6 +59,11 @@ export class GarbageCollector implements ControlPlaneComponent {
     this.#options = options;
   }
 
+  /** graph is the current run's owner graph. */
+  get graph(): OwnerGraph {
+    return this.#graph;
+  }
+
   /** followed lists the resources the collector has informers on (`apps/v1/deployments`). */
   get followed(): string[] {
     return [...this.#followed].sort();
@@ -68,6 +73,9 @@ export class GarbageCollector implements ControlPlaneComponent {
   async run({ signal, logger }: ComponentContext): Promise<void> {
     const factory = new InformerFactory(this.#client, { logger });
     const queue = new WorkQueue();
+    // A run starts from nothing, so a component started again (new leadership) relists all.
+    this.#graph = new OwnerGraph();
+    this.#followed.clear();
     this.#factory = factory;
     this.#queue = queue;
     const ctx: ActionContext = {
@@ -82,7 +90,7 @@ export class GarbageCollector implements ControlPlaneComponent {
       // Until discovery answers there is nothing to follow.
       while (!signal.aborted && !(await this.#discover(logger)))
         await sleep(realTimers, 1_000, signal);
-      // Acting before every cache has listed would take owners for gone.
+      // Before every cache has listed, an orphaned or foreground owner would miss dependents.
       await Promise.race([
         factory.waitForSync(),
         new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),

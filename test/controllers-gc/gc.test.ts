@@ -8,6 +8,7 @@ import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ControlPlane, startControlPlane } from '../../core/cli/commands/up-control-plane.ts';
 import { type LoadedPlugins, loadPlugins } from '../../core/plugins/loader.ts';
+import { GarbageCollector } from '../../plugins/controllers-gc/index.ts';
 import { type api, apiClientToken, isSkiffError, type KubeClient } from '../../sdk/index.ts';
 import { type ApiServer, startApiServer } from '../controller-kit/api-server.ts';
 
@@ -214,6 +215,28 @@ describe('garbage collection and namespace deletion on a real skiff server', () 
     await until('stray to go', () => gone(client, configMaps, 'stray'));
   });
 
+  it('an owner of a kind the server does not serve keeps its dependent, with a Warning event', async () => {
+    await client.create(configMaps, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'unknown-owner',
+        ownerReferences: [{ apiVersion: 'example.io/v1', kind: 'Gadget', name: 'g', uid: 'g-1' }],
+      },
+    });
+    const events = { group: '', version: 'v1', plural: 'events', namespace: 'default' };
+    const event = await until('a Warning event', async () =>
+      (
+        await client.list<api.KubeObject & { reason?: string; type?: string; message?: string }>(
+          events,
+        )
+      ).items.find((e) => e.reason === 'OwnerRefUnresolved'),
+    );
+    expect(event.type).toBe('Warning');
+    expect(event.message).toContain('example.io/v1/Gadget');
+    expect(await gone(client, configMaps, 'unknown-owner')).toBe(false);
+  });
+
   it('kubectl delete ns removes the content and then the namespace', async () => {
     expect((await kubectl('create', 'namespace', 'team')).code).toBe(0);
     await deploy('api', 2, 'team');
@@ -276,5 +299,53 @@ describe('garbage collection and namespace deletion on a real skiff server', () 
     );
     await client.patch(slow.configMaps, 'held', 'merge', { metadata: { finalizers: null } });
     await until('the namespace to go', () => gone(client, namespaces, 'slow'));
+  });
+
+  it('a collector stopped and run again (as on a new leader) starts from a fresh list and still collects', async () => {
+    // Only this collector runs now.
+    await control?.stop();
+    control = undefined;
+    const gc = new GarbageCollector(client, { rediscoverMs: 60_000 });
+    const first = new AbortController();
+    const running = gc.run({ signal: first.signal, logger: silent });
+    await until('the first run to follow configmaps', async () =>
+      gc.followed.includes('/v1/configmaps'),
+    );
+    first.abort();
+    await running;
+    const second = new AbortController();
+    const again = gc.run({ signal: second.signal, logger: silent });
+    try {
+      await until('the second run to follow configmaps', async () =>
+        gc.followed.includes('/v1/configmaps'),
+      );
+      expect(gc.followed).toContain('apps/v1/deployments');
+      expect(gc.followed).not.toContain('/v1/events');
+      const owner = await client.create<api.KubeObject>(configMaps, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'rerun-owner' },
+      });
+      await client.create(configMaps, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'rerun-child',
+          ownerReferences: [
+            {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              name: 'rerun-owner',
+              uid: owner.metadata?.uid ?? '',
+            },
+          ],
+        },
+      });
+      await client.delete(configMaps, 'rerun-owner');
+      await until('rerun-child to go', () => gone(client, configMaps, 'rerun-child'));
+    } finally {
+      second.abort();
+      await again;
+    }
   });
 });
