@@ -139,8 +139,14 @@ export async function runPodSandbox(
   const paths = vmPaths(ctx.records.vmDir(id));
   let vm: Vm | undefined;
   let channel: GuestChannel | undefined;
+  const t0 = performance.now();
+  const phases: Record<string, number> = {};
+  const mark = (name: string) => {
+    phases[name] = Math.round(performance.now() - t0);
+  };
   try {
     const addr = await ctx.network.attach(id);
+    mark('networkMs');
     record.ip = addr.ip;
     writePodFiles(join(paths.share, 'pod'), config, hostname, addr.ip);
     const guest = await ctx.guestImage();
@@ -161,8 +167,11 @@ export async function runPodSandbox(
       paths,
       ctx.options.binaries,
     );
+    mark('launchedMs');
     channel = await GuestChannel.connect(paths.channel, { connectTimeoutMs: 10_000 });
     await channel.hello(ctx.options.bootTimeoutSeconds * 1000);
+    mark('agentMs');
+    ctx.logger?.debug('sandbox VM booted', { id, ...phases });
     const live: LiveVm = { vm, channel, logs: new Map(), exits: new Map(), stopping: false };
     ctx.live.set(id, live);
     listen(ctx, id, live);

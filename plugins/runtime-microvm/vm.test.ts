@@ -47,7 +47,8 @@ describe('qemuArgs', () => {
   it('uses the host CPU under KVM and the emulated maximum under TCG', () => {
     expect(value(qemuArgs({ ...spec, accel: 'kvm' }, paths), '-cpu')).toBe('host');
     expect(value(qemuArgs({ ...spec, accel: 'tcg' }, paths), '-cpu')).toBe('max');
-    expect(value(qemuArgs({ ...spec, accel: 'tcg' }, paths), '-accel')).toBe('tcg');
+    expect(value(qemuArgs({ ...spec, accel: 'tcg' }, paths), '-accel')).toBe('tcg,tb-size=64');
+    expect(value(qemuArgs({ ...spec, accel: 'kvm' }, paths), '-accel')).toBe('kvm');
   });
 
   it('sizes the VM, shares its memory for virtiofs and keeps ACPI on', () => {

@@ -162,6 +162,12 @@ export interface VmSpec {
   tap?: { name: string; mac: string };
 }
 
+/**
+ * tcgTranslationCacheMiB bounds software emulation's cache of translated code: qemu's own
+ * default (up to 1 GiB) fills with resident memory over a VM's life.
+ */
+export const tcgTranslationCacheMiB = 64;
+
 /** channelPortName is the virtio-serial port name the guest agent opens. */
 export const channelPortName = 'org.skiff.agent';
 /** shareTag is the virtiofs tag the guest mounts the share under. */
@@ -176,7 +182,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths): string[] {
   const mem = `${spec.size.memoryMiB}M`;
   const args = [
     ['-M', 'microvm,acpi=on'],
-    ['-accel', spec.accel],
+    ['-accel', spec.accel === 'tcg' ? `tcg,tb-size=${tcgTranslationCacheMiB}` : 'kvm'],
     ['-cpu', spec.accel === 'kvm' ? 'host' : 'max'],
     ['-smp', String(spec.size.cpus)],
     ['-m', mem],
