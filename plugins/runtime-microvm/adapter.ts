@@ -134,7 +134,10 @@ export class MicroVmRuntime implements RuntimeAdapter, ImageImporter {
     logger?: Logger,
     importOnly = false,
   ): Promise<MicroVmRuntime> {
-    const accel = await probeAccelerator(options.binaries.qemu);
+    // An import-only adapter boots nothing, so it need not spend a second on the probe.
+    const accel = importOnly
+      ? { accel: 'tcg' as const, reason: 'not probed: this adapter only imports images' }
+      : await probeAccelerator(options.binaries.qemu);
     const ctx: RuntimeContext = {
       options,
       records: new RecordStore(options.root),
