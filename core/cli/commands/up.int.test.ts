@@ -124,6 +124,15 @@ describe('skiff up', { timeout: 180_000 }, () => {
     expect(up.output()).toContain('  controllers-workloads ');
     const nodes = await kubectl(kubeconfig, 'get', 'namespaces', '-o', 'name');
     expect(nodes.stdout).toContain('namespace/kube-system');
+    // The namespace controller and garbage collector run: a namespace and its content go.
+    expect(up.output()).toMatch(/components running: .*garbage-collector/);
+    expect((await kubectl(kubeconfig, 'create', 'namespace', 'short-lived')).code).toBe(0);
+    const cm = await kubectl(kubeconfig, 'create', 'configmap', 'c', '-n', 'short-lived');
+    expect(cm.code, cm.stderr).toBe(0);
+    const deleted = await kubectl(kubeconfig, 'delete', 'namespace', 'short-lived');
+    expect(deleted).toMatchObject({ code: 0, stdout: 'namespace "short-lived" deleted\n' });
+    const after = await kubectl(kubeconfig, 'get', 'namespace', 'short-lived');
+    expect(after.stderr).toContain('namespaces "short-lived" not found');
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(0);
   });
