@@ -88,8 +88,10 @@ beforeAll(async () => {
       'controllers-workloads',
       {
         source: 'controllers-nodelifecycle',
+        // Short periods keep the test quick; the grace stays well above the 250 ms renewals
+        // so a loaded machine does not make the healthy node look silent.
         config: {
-          nodeMonitorGracePeriodSeconds: 3,
+          nodeMonitorGracePeriodSeconds: 8,
           nodeMonitorPeriodSeconds: 0.5,
           defaultTolerationSeconds: 2,
         },
