@@ -126,6 +126,34 @@ describe('garbage collection and namespace deletion on a real skiff server', () 
     });
   });
 
+  it('kubectl delete rc takes the pods of a core-group owner along', async () => {
+    const rcs = {
+      group: '',
+      version: 'v1',
+      plural: 'replicationcontrollers',
+      namespace: 'default',
+    };
+    await client.create(rcs, {
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'old-style' },
+      spec: {
+        replicas: 2,
+        template: {
+          metadata: { labels: { app: 'old-style' } },
+          spec: { containers: [{ name: 'main', image: 'busybox:1' }] },
+        },
+      },
+    });
+    await until('2 pods of old-style', async () => (await listed(pods, 'old-style-')).length === 2);
+    const out = await kubectl('delete', 'rc', 'old-style');
+    expect(out.code, out.stderr).toBe(0);
+    await until(
+      'the pods of old-style to go',
+      async () => (await listed(pods, 'old-style-')).length === 0,
+    );
+  });
+
   it('--cascade=orphan keeps the ReplicaSet and pods and strips the ownerReference to the Deployment', async () => {
     await deploy('keep', 2);
     const [rs] = await listed<api.ReplicaSet>(replicaSets, 'keep-');
