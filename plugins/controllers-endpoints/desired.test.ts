@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { api } from '../../sdk/index.ts';
-import { desiredSlices, endpointsSubsets, podEndpoints, resolvePort } from './desired.ts';
+import {
+  desiredSlices,
+  endpointsSubsets,
+  podEndpoints,
+  resolvePort,
+  sliceName,
+} from './desired.ts';
 
 const pod = (
   name: string,
@@ -133,5 +139,18 @@ describe('desiredSlices', () => {
     ]);
     const empty = desiredSlices(svc(), []);
     expect(empty).toEqual([{ name: expect.stringMatching(/^web-/), ports: [], endpoints: [] }]);
+  });
+
+  it('splits a port set into slices of at most 100 endpoints, named stably', () => {
+    const many = Array.from({ length: 250 }, (_, i) =>
+      pod(`p${i}`, `10.0.${Math.floor(i / 200)}.${i % 200}`),
+    );
+    const slices = desiredSlices(svc(), podEndpoints(svc(), many));
+    expect(slices.map((s) => s.endpoints.length)).toEqual([100, 100, 50]);
+    const [first, second, third] = slices.map((s) => s.name);
+    expect(second).toBe(`${first}-1`);
+    expect(third).toBe(`${first}-2`);
+    expect(new Set(slices.flatMap((s) => s.endpoints.map((e) => e.addresses[0]))).size).toBe(250);
+    expect(sliceName('x'.repeat(80), '[]', 3)).toHaveLength(63);
   });
 });

@@ -119,12 +119,20 @@ export interface DesiredSlice {
   readonly endpoints: NonNullable<api.EndpointSlice['endpoints']>;
 }
 
+/** maxEndpointsPerSlice is how many endpoints one slice holds (Kubernetes' default). */
+export const maxEndpointsPerSlice = 100;
+
 /**
- * desiredSlices makes one slice per distinct set of resolved ports (pods that name a port
- * differently land in different slices), named after the Service and a hash of the ports so
- * that a pass finds the slice it made before. A Service with no pods has one empty slice.
+ * desiredSlices makes slices per distinct set of resolved ports (pods that name a port
+ * differently land in different slices), at most {@link maxEndpointsPerSlice} endpoints each
+ * (in address order), named after the Service, a hash of the ports and the chunk's place, so
+ * that a pass finds the slices it made before. A Service with no pods has one empty slice.
  */
-export function desiredSlices(svc: Service, endpoints: readonly PodEndpoint[]): DesiredSlice[] {
+export function desiredSlices(
+  svc: Service,
+  endpoints: readonly PodEndpoint[],
+  perSlice = maxEndpointsPerSlice,
+): DesiredSlice[] {
   const svcName = svc.metadata?.name ?? '';
   const groups = new Map<string, PodEndpoint[]>();
   for (const e of endpoints) {
@@ -133,20 +141,28 @@ export function desiredSlices(svc: Service, endpoints: readonly PodEndpoint[]): 
   }
   if (groups.size === 0)
     return [{ name: sliceName(svcName, portsKey([])), ports: [], endpoints: [] }];
-  return [...groups.entries()].map(([key, members]) => ({
-    name: sliceName(svcName, key),
-    ports: members[0]?.ports ?? [],
-    endpoints: members.map((e) => ({
-      addresses: [e.ip],
-      conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
-      ...(e.pod.spec?.nodeName ? { nodeName: e.pod.spec.nodeName } : {}),
-      targetRef: address(e).targetRef,
-    })),
-  }));
+  const out: DesiredSlice[] = [];
+  for (const [key, members] of groups)
+    for (let at = 0; at < members.length; at += perSlice)
+      out.push({
+        name: sliceName(svcName, key, at / perSlice),
+        ports: members[0]?.ports ?? [],
+        endpoints: members.slice(at, at + perSlice).map((e) => ({
+          addresses: [e.ip],
+          conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
+          ...(e.pod.spec?.nodeName ? { nodeName: e.pod.spec.nodeName } : {}),
+          targetRef: address(e).targetRef,
+        })),
+      });
+  return out;
 }
 
-/** sliceName is `<service>-<5 hex of the ports>`, cut so the whole stays a valid name. */
-export function sliceName(service: string, ports: string): string {
+/**
+ * sliceName is `<service>-<5 hex of the ports>`, with `-<n>` for the chunks after the first,
+ * the service part cut so the whole stays a valid label-length name.
+ */
+export function sliceName(service: string, ports: string, chunk = 0): string {
   const hash = createHash('sha256').update(ports).digest('hex').slice(0, 5);
-  return `${service.slice(0, 63 - 6)}-${hash}`;
+  const suffix = chunk === 0 ? hash : `${hash}-${chunk}`;
+  return `${service.slice(0, 62 - suffix.length)}-${suffix}`;
 }
