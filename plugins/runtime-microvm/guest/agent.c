@@ -15,6 +15,7 @@
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -384,6 +385,31 @@ static void write_stdin(struct proc *p) {
   }
 }
 
+/* uptime_text gives the seconds since boot, for boot-time diagnostics on the console. */
+static const char *uptime_text(char *out, size_t n) {
+  int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+  ssize_t k = fd >= 0 ? read(fd, out, n - 1) : -1;
+  if (fd >= 0) close(fd);
+  out[k > 0 ? (size_t)k : 0] = '\0';
+  out[strcspn(out, " \n")] = '\0';
+  return out;
+}
+
+/* load_modules is `skiff-agent --load-modules FILE...`: /init loads every module with one
+ * process instead of one insmod each (process start-up is slow under software emulation). */
+static int load_modules(int argc, char **argv) {
+  int failed = 0;
+  for (int i = 2; i < argc; i++) {
+    int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)) {
+      agent_log("load module %s: %s", argv[i], strerror(errno));
+      failed = 1;
+    }
+    if (fd >= 0) close(fd);
+  }
+  return failed;
+}
+
 static int open_port(void) {
   const char *want = "org.skiff.agent";
   char cmdline[4096] = "", name[256], path[300];
@@ -415,7 +441,8 @@ static int open_port(void) {
       fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
       if (fd >= 0) {
         closedir(d);
-        agent_log("serving on %s (%s)", path, want);
+        char up[32];
+        agent_log("serving on %s (%s), %s s after boot", path, want, uptime_text(up, sizeof up));
         return fd;
       }
     }
@@ -426,7 +453,8 @@ static int open_port(void) {
   return -1;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--load-modules") == 0) return load_modules(argc, argv);
   signal(SIGPIPE, SIG_IGN);
   sigset_t chld;
   sigemptyset(&chld);
@@ -507,7 +535,8 @@ int main(void) {
       struct pollfd pf = {.fd = port, .events = POLLIN | POLLOUT};
       if (poll(&pf, 1, 0) >= 0 && !(pf.revents & POLLHUP)) {
         host_away = 0;
-        agent_log("host connected");
+        char up[32];
+        agent_log("host connected, %s s after boot", uptime_text(up, sizeof up));
       }
     }
     flush_out();

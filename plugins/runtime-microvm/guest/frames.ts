@@ -60,38 +60,37 @@ export function encodeFrame(
  * length outside the protocol's bounds is a broken stream and throws.
  */
 export class FrameReader {
-  private pending: Buffer[] = [];
-  private size = 0;
+  // One buffer that grows by doubling: byte-sized pushes stay linear in the bytes received.
+  private buf = Buffer.alloc(0);
+  private len = 0;
 
   push(chunk: Buffer): Frame[] {
-    this.pending.push(chunk);
-    this.size += chunk.length;
-    const frames: Frame[] = [];
-    if (this.size < headerSize) return frames;
-    // Joining the chunks only once a whole frame is there keeps byte-sized pushes linear.
-    if (this.pending.length > 1) {
-      const first = this.pending[0] as Buffer;
-      const head = first.length >= 4 ? first : Buffer.concat(this.pending, this.size);
-      if (this.size < 4 + head.readUInt32BE(0) && head.readUInt32BE(0) >= 5) return frames;
+    if (this.len + chunk.length > this.buf.length) {
+      const grown = Buffer.alloc(Math.max(this.len + chunk.length, this.buf.length * 2, 4096));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
     }
-    let buf = Buffer.concat(this.pending, this.size);
+    chunk.copy(this.buf, this.len);
+    this.len += chunk.length;
+    const frames: Frame[] = [];
     let at = 0;
-    while (buf.length - at >= 4) {
-      const length = buf.readUInt32BE(at);
+    while (this.len - at >= 4) {
+      const length = this.buf.readUInt32BE(at);
       if (length < 5 || length - 5 > maxPayload) {
         throw new RangeError(`bad frame length ${length}`);
       }
-      if (buf.length - at < 4 + length) break;
+      if (this.len - at < headerSize || this.len - at < 4 + length) break;
       frames.push({
-        type: buf.readUInt8(at + 4),
-        id: buf.readUInt32BE(at + 5),
-        payload: Buffer.from(buf.subarray(at + headerSize, at + 4 + length)),
+        type: this.buf.readUInt8(at + 4),
+        id: this.buf.readUInt32BE(at + 5),
+        payload: Buffer.from(this.buf.subarray(at + headerSize, at + 4 + length)),
       });
       at += 4 + length;
     }
-    buf = buf.subarray(at);
-    this.pending = buf.length ? [buf] : [];
-    this.size = buf.length;
+    if (at > 0) {
+      this.buf.copy(this.buf, 0, at, this.len);
+      this.len -= at;
+    }
     return frames;
   }
 }

@@ -22,6 +22,8 @@ const qemu = 'qemu-system-x86_64';
 const virtiofsd = '/usr/lib/qemu/virtiofsd';
 const hostname = 'pod-guest-test';
 const env = ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'];
+const guestIp = '10.0.2.15/24';
+const guestGateway = '10.0.2.2';
 
 function need(path: string, what: string): void {
   try {
@@ -129,7 +131,10 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
         ...['-nodefaults', '-no-user-config', '-nographic', '-no-reboot', '-monitor', 'none'],
         ...['-serial', `file:${join(dir, 'console.log')}`],
         ...['-kernel', image.kernel, '-initrd', image.initrd],
-        ...['-append', kernelCommandLine({ hostname })],
+        ...['-append', kernelCommandLine({ hostname, ip: guestIp, gateway: guestGateway })],
+        // User-mode networking with restrict=on reaches nothing outside qemu: it only gives
+        // the guest a network card for /init to configure.
+        ...['-netdev', 'user,id=n0,restrict=on', '-device', 'virtio-net-device,netdev=n0'],
         ...['-global', 'virtio-mmio.force-legacy=false'],
         ...[
           '-object',
@@ -217,6 +222,17 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
       'out\n',
       'bad\n',
     ]);
+  });
+
+  it('configures eth0 and the default route from the kernel command line', async () => {
+    const r = await guest().execSync({
+      container: 'sleeper',
+      argv: ['sh', '-c', 'ip -4 addr show dev eth0; ip route'],
+      env,
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.toString()).toContain(`inet ${guestIp}`);
+    expect(r.stdout.toString()).toContain(`default via ${guestGateway} dev eth0`);
   });
 
   it('kills an exec that outlives its timeout and says so', async () => {

@@ -4,16 +4,14 @@
  * from the kernel command line, then hands PID 1 to the agent on a tmpfs root.
  */
 export function initScript(modules: readonly string[]): string {
-  const loads = modules
-    .map((m) => `insmod /lib/modules/${m} || say "insmod ${m} failed"`)
-    .join('\n');
+  const loads = modules.map((m) => `/lib/modules/${m}`).join(' ');
   return `#!/bin/sh
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 say() { echo "skiff-init: $*" > /dev/console; }
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-${loads}
+/sbin/skiff-agent --load-modules ${loads} || say "some kernel modules did not load"
 host=skiff-guest share=skiff ip= gw=
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
@@ -33,8 +31,9 @@ fi
 # run the agent on a tmpfs root instead.
 mkdir -p /newroot
 mount -t tmpfs -o mode=0755 root /newroot
-mkdir -p /newroot/proc /newroot/sys /newroot/dev /newroot/tmp /newroot/run/skiff/share
-cp -a /bin /sbin /etc /newroot/
+mkdir -p /newroot/proc /newroot/sys /newroot/dev /newroot/tmp /newroot/sbin /newroot/run/skiff/share
+# Only the agent lives on: containers bring their own userland.
+cp /sbin/skiff-agent /newroot/sbin/
 chmod 1777 /newroot/tmp
 mount -t virtiofs "$share" /newroot/run/skiff/share || say "no shared directory $share"
 mount --move /proc /newroot/proc

@@ -113,11 +113,11 @@ describe('defaultKernel', () => {
 describe('initScript', () => {
   it('loads the modules in the given order before anything needs them', () => {
     const script = initScript(['kernel/a.ko', 'kernel/b.ko']);
-    const a = script.indexOf('insmod /lib/modules/kernel/a.ko');
-    const b = script.indexOf('insmod /lib/modules/kernel/b.ko');
-    expect(a).toBeGreaterThan(script.indexOf('mount -t devtmpfs'));
-    expect(b).toBeGreaterThan(a);
-    expect(script.indexOf('mount -t virtiofs')).toBeGreaterThan(b);
+    const load = script.indexOf(
+      '/sbin/skiff-agent --load-modules /lib/modules/kernel/a.ko /lib/modules/kernel/b.ko',
+    );
+    expect(load).toBeGreaterThan(script.indexOf('mount -t devtmpfs'));
+    expect(script.indexOf('mount -t virtiofs')).toBeGreaterThan(load);
     expect(script.trimEnd().endsWith('exec switch_root /newroot /sbin/skiff-agent')).toBe(true);
   });
 });
