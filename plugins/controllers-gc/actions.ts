@@ -100,7 +100,9 @@ async function stripOwners(ctx: ActionContext, node: GraphNode, uids: ReadonlySe
     await ctx.client.patch(ref, node.identity.name, 'json', [
       { op: 'test', path: '/metadata/uid', value: node.identity.uid },
       { op: 'test', path: '/metadata/resourceVersion', value: node.resourceVersion },
-      { op: 'replace', path: '/metadata/ownerReferences', value: kept },
+      kept.length === 0
+        ? { op: 'remove', path: '/metadata/ownerReferences' }
+        : { op: 'replace', path: '/metadata/ownerReferences', value: kept },
     ]);
   } catch (err) {
     if (isSkiffError(err, 'NotFound')) return;
