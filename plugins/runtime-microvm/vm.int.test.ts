@@ -2,12 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defaultKernel } from './guest/initramfs.ts';
 import { isRunning, type ProcessRecord, strayProcesses } from './processes.ts';
 import { QmpConnection } from './qmp.ts';
 import { launchVm, probeAccelerator, stopVm, vmPaths } from './vm.ts';
 
-const kernel = '/boot/vmlinuz-6.1.0-56-cloud-amd64';
-const initrd = '/boot/initrd.img-6.1.0-56-cloud-amd64';
+// The host's cloud kernel and its Debian initramfs: enough to boot to a shell.
+const kernel = defaultKernel();
+const initrd = kernel.replace('vmlinuz-', 'initrd.img-');
 const root = mkdtempSync(join(tmpdir(), 'skiff-microvm-vm-'));
 const launched: ProcessRecord[][] = [];
 
