@@ -350,7 +350,8 @@ export class GuestChannel extends EventEmitter<GuestChannelEvents> {
 
   /**
    * exec starts a process in a running container. It returns at once so listeners can be
-   * attached before any output arrives; await `started` and `exited` on the result.
+   * attached before any output arrives; await `started` and `exited` on the result. An
+   * empty argv throws a SkiffError (Invalid) at once.
    */
   exec(spec: GuestExecSpec): GuestExec {
     const id = this.takeId();

@@ -222,7 +222,7 @@ static void handle_remove(uint32_t id, const struct fields *f) {
   struct proc *p = proc_by_name(name);
   if (p == NULL) return respond_ok(id);
   if (p->running) {
-    int status;
+    int status = 0;
     kill(p->pid, SIGKILL);
     while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -69,14 +69,14 @@ describe('moduleLoadOrder', () => {
 
 describe('kernelCommandLine', () => {
   it.each([
-    [{}, 'console=ttyS0 tsc_early_khz=2600000 panic=-1 quiet'],
+    [{}, 'console=ttyS0 tsc_early_khz=2600000 cryptomgr.notests panic=-1 quiet'],
     [
       { hostname: 'pod-a', ip: '10.90.0.5/18', gateway: '10.90.0.1' },
-      'console=ttyS0 tsc_early_khz=2600000 panic=-1 quiet skiff.hostname=pod-a skiff.ip=10.90.0.5/18 skiff.gw=10.90.0.1',
+      'console=ttyS0 tsc_early_khz=2600000 cryptomgr.notests panic=-1 quiet skiff.hostname=pod-a skiff.ip=10.90.0.5/18 skiff.gw=10.90.0.1',
     ],
     [
       { shareTag: 'fs0', portName: 'org.skiff.agent', verbose: true },
-      'console=ttyS0 tsc_early_khz=2600000 panic=-1 skiff.share=fs0 skiff.port=org.skiff.agent',
+      'console=ttyS0 tsc_early_khz=2600000 cryptomgr.notests panic=-1 skiff.share=fs0 skiff.port=org.skiff.agent',
     ],
   ])('writes %j', (opts, expected) => {
     expect(kernelCommandLine(opts)).toBe(expected);
