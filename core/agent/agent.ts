@@ -316,7 +316,9 @@ export class NodeAgent {
         },
       );
     } catch (err) {
-      if (!isSkiffError(err, 'NotFound')) throw err;
+      // A pod already removed (by an earlier pass) is NotFound, or Forbidden for a node, whose
+      // rights follow the pods still bound to it.
+      if (!isSkiffError(err, 'NotFound') && !isSkiffError(err, 'Forbidden')) throw err;
     }
   }
 
