@@ -318,9 +318,10 @@ describe('API server', () => {
     expect((await call('POST', '/api/v1/namespaces/default/pods/l2/binding', b)).statusCode).toBe(
       409,
     );
+    // The log comes from the pod's node, and there is no Node n1.
     const log = await call('GET', '/api/v1/namespaces/default/pods/l2/log');
-    expect(log.statusCode).toBe(503);
-    expect(log.json()).toMatchObject({ reason: 'ServiceUnavailable' });
+    expect(log.statusCode).toBe(404);
+    expect(log.json()).toMatchObject({ reason: 'NotFound', message: 'nodes "n1" not found' });
   });
 
   it('serves OpenAPI v3 with the fieldValidation patch parameter and real schemas', async () => {

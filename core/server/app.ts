@@ -16,6 +16,7 @@ import {
 import { RequestMetrics, registerMetrics } from './metrics.ts';
 import { bootstrapNamespaces } from './namespaces.ts';
 import type { NodeAuthOptions } from './node-auth.ts';
+import { NodeProxy } from './node-proxy.ts';
 import { ObjectService } from './object-service.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { applyPatch, patchContentTypes } from './patch/index.ts';
@@ -192,12 +193,21 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     return apiGroup(found.group, found.versions);
   });
   registerOpenApiRoutes(app, registry);
+  const nodeProxy = new NodeProxy({
+    registry,
+    objects,
+    ...(token === undefined ? {} : { adminTokens: [token, ...(opts.extraTokens ?? [])] }),
+    ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
+  });
+  // exec and attach arrive as upgrades, which fastify's routes never see.
+  app.server.on('upgrade', nodeProxy.upgrade);
   registerResourceRoutes(app, {
     registry,
     objects,
     patch: applyPatch,
     table: toTable,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 30_000,
+    nodeProxy,
   });
   await bootstrapNamespaces(objects, registry);
   const repair = await startAllocationRepair(

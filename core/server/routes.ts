@@ -3,6 +3,7 @@ import type { KubeObject } from '../../sdk/api/meta.ts';
 import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
 import { parseFieldValidation, type WriteContext } from './decode.ts';
 import { resourceList } from './discovery.ts';
+import type { NodeProxy } from './node-proxy.ts';
 import type { DeleteRequest, ObjectService } from './object-service.ts';
 import { type applyPatch, patchContentTypes } from './patch/index.ts';
 import type { Resource, ResourceRegistry } from './resources.ts';
@@ -18,6 +19,8 @@ export interface ResourceRoutesOptions {
   patch: typeof applyPatch;
   table: typeof toTable;
   bookmarkIntervalMs: number;
+  /** nodeProxy serves pods/log, exec and attach from the pod's node. */
+  nodeProxy?: NodeProxy;
 }
 
 /** Target is what a resource URL addresses. */
@@ -140,11 +143,10 @@ async function serve(
   };
   if (sub === 'log' || sub === 'exec' || sub === 'attach' || sub === 'portforward') {
     if (res.def.kind !== 'Pod' || name === undefined) throw notFound();
+    if (opts.nodeProxy !== undefined)
+      return opts.nodeProxy.serve(sub, ns ?? 'default', name, req, reply);
     await objects.get(res, ns, name);
-    throw new SkiffError(
-      'ServiceUnavailable',
-      `no node agent is serving ${sub} for pod ${JSON.stringify(name)} yet`,
-    );
+    throw new SkiffError('ServiceUnavailable', `no node proxy serves ${sub} on this server`);
   }
   if (sub !== undefined && !['status', 'scale', 'binding', 'eviction', 'finalize'].includes(sub))
     throw notFound();

@@ -18,8 +18,10 @@ let pod: PodSandbox;
 const token = 'join-token-for-tests';
 
 // The first attempt prints on both streams, then one more line once /tmp/go exists, and exits.
+// Pauses between the streams: the runtime copies stdout and stderr apart, so lines printed
+// at once on both may reach the log file in either order.
 const firstLife =
-  'echo one; echo two >&2; echo three; while [ ! -f /tmp/go ]; do sleep 0.1; done; echo later';
+  'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three; while [ ! -f /tmp/go ]; do sleep 0.1; done; echo later';
 
 beforeAll(async () => {
   f = await startNodeFixture(token);

@@ -246,15 +246,15 @@ lastTimestamp: "2026-01-01T00:00:00Z"
     }
   });
 
-  it('logs and exec answer a clear 503 until a node agent serves them', async () => {
+  it('logs of an unscheduled pod are empty and exec says it has no host, as Kubernetes', async () => {
     const logs = await k('logs', 'pod-a');
-    expect(logs.code).toBe(1);
-    expect(logs.stderr).toContain(
-      'Error from server (ServiceUnavailable): no node agent is serving log for pod "pod-a" yet',
-    );
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toBe('');
     const exec = await k('exec', 'pod-a', '--', 'true');
     expect(exec.code).toBe(1);
-    expect(exec.stderr).toContain('no node agent is serving exec for pod "pod-a" yet');
+    expect(exec.stderr).toContain(
+      'Error from server (BadRequest): pod pod-a does not have a host assigned',
+    );
   });
 
   it('refuses a request without the admin token with 401 over HTTPS', async () => {
