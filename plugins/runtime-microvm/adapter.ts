@@ -12,7 +12,7 @@ import { buildInitramfs, kernelCommandLine } from './guest/initramfs.ts';
 import { checkedRef, ImageStore } from './images.ts';
 import { VmNetwork } from './network.ts';
 import * as sandboxes from './sandboxes.ts';
-import { RecordStore } from './state.ts';
+import { nowNanos, RecordStore } from './state.ts';
 import { microVmStreams } from './streams.ts';
 import { defaultBinaries, probeAccelerator } from './vm.ts';
 
@@ -239,6 +239,22 @@ export class MicroVmRuntime implements RuntimeAdapter, ImageImporter {
       );
     this.#ctx.images.remove(checkedRef(req.image?.image), used);
     return {};
+  };
+
+  // Container writable layers live in each guest's memory (tmpfs), so only images count here.
+  imageFsInfo: Handler<'ImageFsInfo'> = async () => {
+    const images = this.#ctx.images.list();
+    return {
+      imageFilesystems: [
+        {
+          timestamp: nowNanos(),
+          fsId: { mountpoint: join(this.#ctx.options.root, 'images') },
+          usedBytes: { value: String(this.#ctx.images.usage()) },
+          inodesUsed: { value: String(images.reduce((n, i) => n + 1 + i.layers.length, 0)) },
+        },
+      ],
+      containerFilesystems: [],
+    };
   };
 
   #imageMessage(image: ReturnType<ImageStore['list']>[number]) {

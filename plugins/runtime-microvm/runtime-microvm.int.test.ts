@@ -120,6 +120,9 @@ describe('runtime-microvm as its own process', () => {
     expect(ready?.status).toBe(true);
     expect(ready?.message).toMatch(/^micro-VMs run under (kvm|tcg): ./);
     expect((await client.capabilities())?.isolation).toBe('vm');
+    const fs = await client.imageFsInfo({});
+    expect(fs.imageFilesystems[0]?.fsId?.mountpoint).toBe(join(dir, 'images'));
+    expect(BigInt(fs.imageFilesystems[0]?.usedBytes?.value ?? 0)).toBeGreaterThan(0n);
   });
 
   it("serves from the pod's address to the host, and sizes the VM from the pod's limits", async () => {
@@ -199,5 +202,39 @@ describe('runtime-microvm as its own process', () => {
     await client.removePodSandbox({ podSandboxId });
     const gone = await client.podSandboxStatus({ podSandboxId }).catch((e) => e);
     expect(gone.grpcCode).toBe(grpcCode.NOT_FOUND);
+  });
+});
+
+describe('runtime-microvm when a VM cannot boot', () => {
+  it('answers the cause and leaves no record, tap, address or process behind', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'skiff-microvm-fail-'));
+    const failing = {
+      ...options,
+      bridge: `${options.bridge}f`,
+      subnet: `10.90.${190 + Math.floor(Math.random() * 50)}.0/24`,
+      stateDir: root,
+      kernel: '/no/such/vmlinuz',
+      initrd: '/no/such/initrd',
+    };
+    const rt = await MicroVmRuntime.start(microVmOptions(failing));
+    const network = new VmNetwork({
+      ...microVmOptions(failing),
+      leases: join(root, 'network', 'leases.json'),
+    });
+    try {
+      const err = await rt.runPodSandbox({ config: podConfig() } as never).catch((e) => e);
+      expect(err).toMatchObject({ code: 'InternalError' });
+      expect(String(err.message)).toContain('the guest kernel /no/such/vmlinuz does not exist');
+      expect((await rt.listPodSandbox({ filter: null } as never)).items).toEqual([]);
+      expect(network.leases()).toEqual({});
+      expect(
+        execFileSync('ip', ['-o', 'link', 'show', 'master', failing.bridge], { encoding: 'utf8' }),
+      ).toBe('');
+      expect(strayProcesses(root)).toEqual([]);
+    } finally {
+      await rt.close();
+      await network.remove();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
