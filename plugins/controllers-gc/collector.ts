@@ -36,6 +36,22 @@ export interface GarbageCollectorOptions {
   readonly workers?: number;
 }
 
+// The collector reads only metadata; keeping only that bounds what every followed kind costs.
+const metadataOnly = (o: api.KubeObject): api.KubeObject => {
+  const m = o.metadata ?? {};
+  return {
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      ...(m.ownerReferences === undefined ? {} : { ownerReferences: m.ownerReferences }),
+      ...(m.finalizers === undefined ? {} : { finalizers: m.finalizers }),
+      ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+    },
+  };
+};
+
 const hasGcFinalizer = (fins: readonly string[]) =>
   fins.includes(orphanFinalizer) || fins.includes(foregroundFinalizer);
 
@@ -145,7 +161,7 @@ export class GarbageCollector implements ControlPlaneComponent {
       if (this.#followed.has(key)) continue;
       this.#followed.add(key);
       const apiVersion = apiVersionOf(res);
-      const informer = factory.informerFor(refOfResource(res));
+      const informer = factory.informerFor(refOfResource(res), { transform: metadataOnly });
       informer.addHandlers({
         add: (o) => this.#changed(apiVersion, res.kind, o),
         update: (_old, o) => this.#changed(apiVersion, res.kind, o),

@@ -38,7 +38,7 @@ export class InformerFactory {
     if (!informer) {
       informer = new Informer<KubeObject>(this.#client, ref, {
         ...this.#defaults,
-        ...(options as InformerOptions<KubeObject>),
+        ...(options as unknown as InformerOptions<KubeObject>),
       });
       this.#informers.set(key, informer);
     }

@@ -22,6 +22,12 @@ export interface InformerOptions<T extends KubeObject> {
   readonly fieldSelector?: string;
   /** indexers add indexes besides the namespace index, for `cache.byIndex(name, value)`. */
   readonly indexers?: Readonly<Record<string, IndexFunction<T>>>;
+  /**
+   * transform reshapes each object before the cache keeps it and handlers see it, so a
+   * consumer that needs only metadata does not hold whole objects in memory. It must keep
+   * metadata.name, namespace and resourceVersion, by which the cache tells changes apart.
+   */
+  readonly transform?: (object: T) => T;
   /** watchTimeoutSeconds bounds each watch request; the informer then resumes (default 300). */
   readonly watchTimeoutSeconds?: number;
   /** pageSize is the list page size (default 500). */
@@ -164,7 +170,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         limit: this.#options.pageSize ?? 500,
         continue: cont,
       });
-      for (const o of page.items) seen.set(keyOf(o), o);
+      for (const o of page.items) seen.set(keyOf(o), this.#shape(o));
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion ?? rv;
     } while (cont);
@@ -200,11 +206,11 @@ export class Informer<T extends KubeObject = KubeObject> {
       switch (event.type) {
         case 'ADDED':
         case 'MODIFIED':
-          this.#apply(event.object);
+          this.#apply(this.#shape(event.object));
           break;
         case 'DELETED': {
           const gone = this.cache.remove(keyOf(event.object));
-          this.#emit((h) => h.delete?.(gone ?? event.object));
+          this.#emit((h) => h.delete?.(gone ?? this.#shape(event.object)));
           break;
         }
         case 'BOOKMARK':
@@ -215,6 +221,11 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (rv) this.#resourceVersion = rv;
     }
     return count;
+  }
+
+  #shape(object: T): T {
+    const transform = this.#options.transform;
+    return transform === undefined ? object : transform(object);
   }
 
   #apply(object: T): void {
