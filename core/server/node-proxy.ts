@@ -181,11 +181,14 @@ export class NodeProxy {
     // Only the admin may open sessions in pods; a node credential or the join token may not.
     if (admins !== undefined) {
       const identity = authenticate(req.headers.authorization, admins, this.#opts.nodes);
-      if (identity === undefined) return refuse(new SkiffError('Unauthorized', 'Unauthorized'));
-      if (identity.kind !== 'admin')
-        return refuse(
-          new SkiffError('Forbidden', `${identity.user} may not open sessions in pods`),
-        );
+      if (identity === undefined) {
+        refuse(new SkiffError('Unauthorized', 'Unauthorized'));
+        return;
+      }
+      if (identity.kind !== 'admin') {
+        refuse(new SkiffError('Forbidden', `${identity.user} may not open sessions in pods`));
+        return;
+      }
     }
     this.#upgrade(req, socket, head).catch(refuse);
   };
