@@ -147,6 +147,42 @@ describe('GuestChannel', () => {
     expect(seen).toEqual(['c1 stdout from c1', 'c1 exit 0']);
   });
 
+  it('continues above every id LIST reports as taken', async () => {
+    const ids: number[] = [];
+    const path = await peer((f, _fields, reply) => {
+      ids.push(f.id);
+      if (f.type !== frameType.list) return reply(respond(f.id, [['status', 'ok']]));
+      reply(
+        respond(f.id, [
+          ['status', 'ok'],
+          ['exec', '40'],
+          ['container', 'a'],
+          ['process', '7'],
+          ['state', 'exited'],
+          ['signal', '9'],
+          ['container', 'b'],
+          ['process', '12'],
+          ['state', 'running'],
+          ['pid', '88'],
+        ]),
+      );
+    });
+    const ch = await open(path);
+    expect(await ch.listContainers()).toEqual([
+      {
+        name: 'a',
+        process: 7,
+        state: 'exited',
+        exit: { exitCode: 137, signal: 9, timedOut: false },
+      },
+      { name: 'b', process: 12, state: 'running', pid: 88 },
+    ]);
+    await ch.removeContainer('a');
+    expect(ids).toEqual([1, 41]);
+    // Stdin for a listed container goes to its process id.
+    expect(ch.closeContainerStdin('b')).toBe(true);
+  });
+
   it('rejects what is pending when the connection drops, and later requests too', async () => {
     const path = await peer((_f, _fields, _reply, sock) => sock.destroy());
     const ch = await open(path);

@@ -314,6 +314,49 @@ export class GuestChannel extends EventEmitter<GuestChannelEvents> {
     ]);
   }
 
+  /**
+   * writeContainerStdin sends bytes to the stdin of a container created with `stdin: true`;
+   * an empty write is not sent. It returns false when the channel does not know the container
+   * (after a reconnect, listContainers() teaches it again).
+   */
+  writeContainerStdin(name: string, data: Buffer | string): boolean {
+    const id = this.processOf(name);
+    if (id === undefined) return false;
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let at = 0; at < buf.length; at += maxPayload) {
+      this.send(frameType.stdin, id, buf.subarray(at, at + maxPayload));
+    }
+    return true;
+  }
+
+  /** closeContainerStdin ends a container's stdin; false when the container is unknown. */
+  closeContainerStdin(name: string): boolean {
+    const id = this.processOf(name);
+    if (id === undefined) return false;
+    this.send(frameType.stdin, id);
+    return true;
+  }
+
+  /** resizeContainerTerminal sets the size of a `tty: true` container's terminal. */
+  resizeContainerTerminal(name: string, rows: number, cols: number): boolean {
+    const id = this.processOf(name);
+    if (id === undefined) return false;
+    this.send(
+      frameType.resize,
+      id,
+      encodeFields([
+        ['rows', String(rows)],
+        ['cols', String(cols)],
+      ]),
+    );
+    return true;
+  }
+
+  private processOf(name: string): number | undefined {
+    for (const [id, n] of this.containerByProcess) if (n === name) return id;
+    return undefined;
+  }
+
   /** removeContainer kills a container if it runs and removes it; unknown names are fine. */
   async removeContainer(name: string): Promise<void> {
     await this.request(frameType.remove, [['container', name]]);
@@ -326,7 +369,9 @@ export class GuestChannel extends EventEmitter<GuestChannelEvents> {
   async listContainers(): Promise<GuestContainerState[]> {
     const fields = await this.request(frameType.list, []);
     const out: GuestContainerState[] = [];
+    let highest = 0;
     for (const [key, value] of fields) {
+      if (key === 'exec') highest = Math.max(highest, Number(value));
       if (key === 'container') {
         out.push({ name: value, process: 0, state: 'running' });
         continue;
@@ -343,8 +388,9 @@ export class GuestChannel extends EventEmitter<GuestChannelEvents> {
     }
     for (const c of out) {
       this.containerByProcess.set(c.process, c.name);
-      if (c.process >= this.nextId) this.nextId = c.process + 1;
+      highest = Math.max(highest, c.process);
     }
+    if (highest >= this.nextId) this.nextId = highest + 1;
     return out;
   }
 

@@ -237,6 +237,9 @@ static void handle_list(uint32_t id) {
   struct buf b = {0};
   struct proc *t = proc_table();
   buf_kv(&b, "status", "ok");
+  /* Running execs first: their ids are taken too, and a new host must not reuse them. */
+  for (int i = 0; i < MAX_PROCS; i++)
+    if (t[i].used && !t[i].is_container && t[i].running) buf_kvl(&b, "exec", t[i].id);
   for (int i = 0; i < MAX_PROCS; i++) {
     struct proc *p = &t[i];
     if (!p->used || !p->is_container) continue;

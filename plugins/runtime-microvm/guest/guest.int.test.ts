@@ -370,10 +370,39 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
     ).rejects.toMatchObject({ code: 'NotFound' });
   });
 
+  it('feeds a container its stdin', async () => {
+    await guest().createContainer({
+      name: 'reader',
+      rootfs,
+      argv: ['sh', '-c', 'read a; read b; echo "$b $a"'],
+      env,
+      stdin: true,
+    });
+    expect(guest().writeContainerStdin('reader', 'first\nsecond\n')).toBe(true);
+    expect(await events.exitOf('reader')).toEqual({ exitCode: 0, timedOut: false });
+    expect(events.outputOf('reader').stdout).toBe('second first\n');
+    expect(guest().writeContainerStdin('nobody', 'x')).toBe(false);
+  });
+
+  it('serves a new connection: HELLO again, LIST tells the containers', async () => {
+    await guest().close();
+    channel = await GuestChannel.connect(join(vm?.dir ?? '', 'agent.sock'));
+    events = new Events(channel);
+    expect((await guest().hello(10_000)).hostname).toBe(hostname);
+    const listed = await guest().listContainers();
+    expect(listed.find((c) => c.name === 'sleeper')).toMatchObject({ state: 'running' });
+    expect(listed.find((c) => c.name === 'once')).toMatchObject({ state: 'exited' });
+    // The new channel's ids start above the guest's live ones, so this exec is accepted.
+    const r = await guest().execSync({ container: 'sleeper', argv: ['echo', 'again'], env });
+    expect(r.stdout.toString()).toBe('again\n');
+  });
+
   it('removes containers, running or not, and forgets them', async () => {
     await guest().removeContainer('web');
     expect(await events.exitOf('web')).toMatchObject({ signal: 9 });
-    for (const name of ['once', 'sleeper', 'victim', 'writer']) await guest().removeContainer(name);
+    for (const name of ['once', 'sleeper', 'victim', 'writer', 'reader']) {
+      await guest().removeContainer(name);
+    }
     await guest().removeContainer('never-existed');
     expect(await guest().listContainers()).toEqual([]);
   });
