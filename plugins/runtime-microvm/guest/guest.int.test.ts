@@ -235,6 +235,20 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
     expect(r.stdout.toString()).toContain(`default via ${guestGateway} dev eth0`);
   });
 
+  it('carries megabytes of output whole and in order', async () => {
+    const r = await guest().execSync({
+      container: 'sleeper',
+      argv: ['sh', '-c', 'seq 1 300000; echo done >&2'],
+      env,
+      timeoutSeconds: 60,
+    });
+    const expected = `${Array.from({ length: 300_000 }, (_, i) => i + 1).join('\n')}\n`;
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.length).toBe(expected.length);
+    expect(r.stdout.toString() === expected).toBe(true);
+    expect(r.stderr.toString()).toBe('done\n');
+  });
+
   it('kills an exec that outlives its timeout and says so', async () => {
     const r = await guest().execSync({
       container: 'sleeper',
