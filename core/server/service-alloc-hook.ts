@@ -41,8 +41,13 @@ const heldIp = (s: Service['spec']) =>
   needsClusterIp(s) && s?.clusterIP !== undefined && parseIpv4(s.clusterIP) !== undefined
     ? s.clusterIP
     : undefined;
-const heldPorts = (s: Service['spec']) =>
-  needsNodePorts(s) ? (s?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n !== 0) : [];
+// A LoadBalancer that keeps traffic on the receiving node gets a port for its health check.
+const needsHealthCheck = (s: Service['spec']) =>
+  s?.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
+const heldPorts = (s: Service['spec']) => [
+  ...(needsNodePorts(s) ? (s?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n !== 0) : []),
+  ...(needsHealthCheck(s) && s?.healthCheckNodePort ? [s.healthCheckNodePort] : []),
+];
 
 /** parseServiceNetwork checks the options, throwing BadRequest naming a bad setting. */
 export function parseServiceNetwork(opts: ServiceNetworkOptions = {}): {
@@ -141,6 +146,10 @@ export class ServiceAllocations {
       for (const p of spec.ports ?? [])
         if (p.nodePort !== undefined && was.has(p.nodePort)) delete p.nodePort;
     }
+    if (needsHealthCheck(old) && needsHealthCheck(spec))
+      spec.healthCheckNodePort ??= old.healthCheckNodePort;
+    else if (needsHealthCheck(old) && spec.healthCheckNodePort === old.healthCheckNodePort)
+      delete spec.healthCheckNodePort;
   }
 
   /**
@@ -223,9 +232,36 @@ export class ServiceAllocations {
       delete spec.ipFamilyPolicy;
     }
     const oldPorts = new Set(heldPorts(old));
+    const mine = new Set<number>();
+    // take checks and takes one requested node port; undefined when it is this Service's now.
+    const take = async (np: number): Promise<string | undefined> => {
+      if (oldPorts.has(np) || mine.has(np)) return undefined;
+      const why = !this.nodePorts.inRange(np)
+        ? `provided port is not in the valid range. The range of valid ports is ${this.ports.text}`
+        : dryRun
+          ? (await this.nodePorts.isFree(np))
+            ? undefined
+            : 'provided port is already allocated'
+          : (await this.nodePorts.reserve(np, owner)) === 'ok'
+            ? undefined
+            : 'provided port is already allocated';
+      if (why === undefined) {
+        mine.add(np);
+        if (!dryRun) taken.push(() => this.nodePorts.release(np, owner));
+      }
+      return why;
+    };
+    const any = async (field: string): Promise<number> => {
+      const np = dryRun ? await this.nodePorts.candidate() : await this.nodePorts.allocate(owner);
+      if (np === undefined)
+        await fail([
+          invalid(field, 0, `failed to allocate a node port: range is full (${this.ports.text})`),
+        ]);
+      if (!dryRun) taken.push(() => this.nodePorts.release(np as number, owner));
+      return np as number;
+    };
     if (needsNodePorts(spec)) {
       const seen = new Map<string, number>();
-      const mine = new Set<number>();
       const ports = spec.ports ?? [];
       for (const [i, p] of ports.entries()) {
         const field = fieldPath('spec.ports', i, 'nodePort');
@@ -235,33 +271,18 @@ export class ServiceAllocations {
         if (seen.has(key)) await fail([duplicate(field, np)]);
         seen.set(key, i);
         // One Service may use a node port for TCP and UDP both; it is taken once.
-        if (oldPorts.has(np) || mine.has(np)) continue;
-        const why = !this.nodePorts.inRange(np)
-          ? `provided port is not in the valid range. The range of valid ports is ${this.ports.text}`
-          : dryRun
-            ? (await this.nodePorts.isFree(np))
-              ? undefined
-              : 'provided port is already allocated'
-            : (await this.nodePorts.reserve(np, owner)) === 'ok'
-              ? undefined
-              : 'provided port is already allocated';
+        const why = await take(np);
         if (why !== undefined) await fail([invalid(field, np, why)]);
-        mine.add(np);
-        if (!dryRun) taken.push(() => this.nodePorts.release(np, owner));
       }
-      for (const [i, p] of ports.entries()) {
-        if ((p.nodePort ?? 0) !== 0) continue;
-        const np = dryRun ? await this.nodePorts.candidate() : await this.nodePorts.allocate(owner);
-        if (np === undefined)
-          await fail([
-            invalid(
-              fieldPath('spec.ports', i, 'nodePort'),
-              0,
-              `failed to allocate a node port: range is full (${this.ports.text})`,
-            ),
-          ]);
-        p.nodePort = np;
-        if (!dryRun) taken.push(() => this.nodePorts.release(np as number, owner));
+      for (const [i, p] of ports.entries())
+        if ((p.nodePort ?? 0) === 0) p.nodePort = await any(fieldPath('spec.ports', i, 'nodePort'));
+    }
+    if (needsHealthCheck(spec)) {
+      const hc = spec.healthCheckNodePort ?? 0;
+      if (hc === 0) spec.healthCheckNodePort = await any('spec.healthCheckNodePort');
+      else {
+        const why = await take(hc);
+        if (why !== undefined) await fail([invalid('spec.healthCheckNodePort', hc, why)]);
       }
     }
     if (dryRun) return nothingPending;

@@ -52,6 +52,8 @@ export class AllocationRepair {
       }
       if (type === 'NodePort' || type === 'LoadBalancer')
         for (const p of spec?.ports ?? []) if (p.nodePort) ports.set(p.nodePort, owner);
+      if (type === 'LoadBalancer' && spec?.healthCheckNodePort)
+        ports.set(spec.healthCheckNodePort, owner);
     }
     await this.#pool('ip', this.#alloc.ips, ipRecords, ips, report);
     await this.#pool('port', this.#alloc.nodePorts, portRecords, ports, report);

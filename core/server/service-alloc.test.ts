@@ -256,6 +256,35 @@ describe('ServiceAllocations', () => {
     expect(await store.count(allocationPrefix)).toBe(1);
   });
 
+  it('a LoadBalancer with externalTrafficPolicy Local gets a health check node port, kept and then given up', async () => {
+    const { store } = openStore();
+    const alloc = new ServiceAllocations(store);
+    const v1 = svc('lb', { type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+    await (await alloc.allocate(v1, undefined, false)).commit();
+    const hc = v1.spec?.healthCheckNodePort as number;
+    expect(hc).toBeGreaterThanOrEqual(30000);
+    expect(hc).not.toBe(v1.spec?.ports?.[0]?.nodePort);
+    expect(await store.count(allocationPrefix)).toBe(3);
+    const v2 = svc('lb', { type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+    alloc.prepareUpdate(v2, v1);
+    await (await alloc.allocate(v2, v1, false)).commit();
+    expect(v2.spec?.healthCheckNodePort).toBe(hc);
+    const v3 = structuredClone(v2);
+    (v3.spec as NonNullable<Service['spec']>).externalTrafficPolicy = 'Cluster';
+    alloc.prepareUpdate(v3, v2);
+    expect(v3.spec?.healthCheckNodePort).toBeUndefined();
+    await (await alloc.allocate(v3, v2, false)).commit();
+    expect(await alloc.nodePorts.isFree(hc)).toBe(true);
+    const taken = svc('lb2', {
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      healthCheckNodePort: v3.spec?.ports?.[0]?.nodePort as number,
+    });
+    const err = await refusal(alloc.allocate(taken, undefined, false));
+    expect(err.message).toContain('spec.healthCheckNodePort: Invalid value');
+    expect(err.message).toContain('provided port is already allocated');
+  });
+
   it('an aborted write gives back what it took', async () => {
     const { store } = openStore();
     const alloc = new ServiceAllocations(store);
