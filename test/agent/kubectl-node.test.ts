@@ -2,6 +2,8 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { parse } from 'yaml';
 import { kubectlPath, type SkiffServer, startSkiffServer } from '../e2e/kubectl-harness.ts';
 import {
   type NodeFixture,
@@ -225,5 +227,28 @@ describe('kubectl exec through the node endpoint', () => {
     const duo = await k('exec', 'duo', '-c', 'a', '--', 'true');
     expect(duo.code).toBe(1);
     expect(duo.stderr).toContain('pod "duo" does not exist');
+  });
+
+  it('an exec upgrade needs the admin credential: 401 without one, 403 for the join token', async () => {
+    const cfg = parse(readFileSync(server.kubeconfig, 'utf8')) as {
+      clusters: { cluster: { server: string } }[];
+    };
+    const base = (cfg.clusters[0]?.cluster.server ?? '').replace(/^https/, 'wss');
+    const url = `${base}/api/v1/namespaces/default/pods/web/exec?command=true&stdout=true`;
+    const status = (token: string) =>
+      new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(url, ['v5.channel.k8s.io'], {
+          rejectUnauthorized: false,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', reject);
+      });
+    expect(await status('not-a-token')).toBe(401);
+    expect(await status(f.token)).toBe(403);
   });
 });
