@@ -169,6 +169,33 @@ export class NodeAgent {
     await this.#events.flush();
   }
 
+  /**
+   * stopPods stops every pod's containers and sandbox on this node, each within its grace
+   * period capped at capSeconds, as a node shutting down does; they start again on the next run.
+   */
+  async stopPods(capSeconds = 10): Promise<void> {
+    await Promise.all(
+      [...this.#runtimes.values()].map(async (rt) => {
+        const sandboxes = await rt.client.listPodSandbox({});
+        await Promise.all(
+          sandboxes.items
+            .filter((s) => s.labels[podLabel.uid] && s.state === 'SANDBOX_READY')
+            .map(async (s) => {
+              const pod = this.#pods.get(s.labels[podLabel.uid] ?? '');
+              const grace = Math.min(capSeconds, pod?.spec?.terminationGracePeriodSeconds ?? 30);
+              const inside = await rt.client.listContainers({ filter: { podSandboxId: s.id } });
+              await Promise.all(
+                inside.containers
+                  .filter((c) => c.state === 'CONTAINER_RUNNING')
+                  .map((c) => rt.client.stopContainer({ containerId: c.id, timeout: grace })),
+              );
+              await rt.client.stopPodSandbox({ podSandboxId: s.id });
+            }),
+        );
+      }),
+    );
+  }
+
   /** findPod names the pod's uid and runtime handler, for the node endpoint (logs, exec). */
   findPod(namespace: string, name: string): { uid: string; runtimeHandler: string } | undefined {
     for (const [uid, pod] of this.#pods) {

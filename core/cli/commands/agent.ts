@@ -30,7 +30,8 @@ export interface AgentCommandOptions {
 export interface RunningAgent {
   agent: NodeAgent;
   endpointPort: number;
-  stop(): Promise<void>;
+  /** stop ends the agent; with stopPods, the node's pods are stopped too (their data stays). */
+  stop(options?: { stopPods?: boolean }): Promise<void>;
 }
 
 /** StartAgentOptions say how to run a node agent in this process. */
@@ -82,8 +83,9 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   return {
     agent,
     endpointPort: server.port,
-    async stop() {
+    async stop(options = {}) {
       await agent.stop();
+      if (options.stopPods) await agent.stopPods();
       await server.close();
     },
   };

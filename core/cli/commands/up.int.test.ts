@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,31 @@ describe('skiff up', { timeout: 180_000 }, () => {
       runtime.close();
     }
     expect(containerdsUnder(dataDir).length).toBeGreaterThan(0);
+    // One node agent runs in the process on that runtime: the host is a Ready node that runs pods.
+    const node = hostname().toLowerCase();
+    expect(first.output()).toContain(`node ${node} is Ready\ncluster ready`.split('\n')[0]);
+    const nodes = await kubectl(kubeconfig, 'get', 'nodes', '--no-headers');
+    expect(nodes.stdout).toMatch(new RegExp(`^${node}\\s+Ready\\s`, 'm'));
+    const run = await kubectl(
+      kubeconfig,
+      'run',
+      'sleeper',
+      '--image=skiff.local/busybox:1',
+      // this config runs no scheduler: the pod names its node itself
+      `--overrides={"spec":{"nodeName":"${node}"}}`,
+      '--command',
+      '--',
+      'sleep',
+      '3600',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    let phase = '';
+    for (let i = 0; i < 120 && phase !== 'Running'; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      phase = (await kubectl(kubeconfig, 'get', 'pod', 'sleeper', '-o', 'jsonpath={.status.phase}'))
+        .stdout;
+    }
+    expect(phase).toBe('Running');
     const created = await kubectl(kubeconfig, 'create', 'namespace', 'kept-across-restarts');
     expect(created).toMatchObject({ code: 0, stdout: 'namespace/kept-across-restarts created\n' });
     first.child.kill('SIGINT');

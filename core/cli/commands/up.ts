@@ -1,7 +1,10 @@
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KubeClient } from '../../../sdk/client/client.ts';
+import { connectRuntime, type RuntimeClient } from '../../../sdk/runtime/client.ts';
+import { type RunningAgent, startAgent } from './agent.ts';
 import { describeConfig, loadConfiguredPlugins, plural } from './plugin-set.ts';
 import { startServer, untilSignal } from './server.ts';
 import { type ControlPlane, startControlPlane } from './up-control-plane.ts';
@@ -9,10 +12,7 @@ import { type NodeRuntime, startNodeRuntime } from './up-runtime.ts';
 
 // What a running cluster needs that `skiff up` does not start yet; kept honest by hand until
 // each part lands and up starts it.
-const notYetStarted = [
-  'node agent: pods are scheduled to nodes but run only on simulated ones (skiff sim)',
-  'garbage collector and namespace controller',
-];
+const notYetStarted = ['garbage collector and namespace controller'];
 
 /** defaultDataDir is where skiff keeps cluster state when --data-dir is not given. */
 export function defaultDataDir(): string {
@@ -47,7 +47,7 @@ export function registerUpCommand(program: Command): void {
     )
     .option(
       '--runtime <name>',
-      'container runtime: containerd (a private instance under the data dir) or docker, or none',
+      'container runtime of the node: containerd (a private instance under the data dir), docker or microvm; none runs no node',
       'containerd',
     )
     .option('--docker-host <url>', 'Docker Engine endpoint for --runtime docker')
@@ -90,6 +90,8 @@ export function registerUpCommand(program: Command): void {
         say(`API server listening on ${server.url} (store: ${opts.store ?? 'embedded SQLite'})`);
         let runtime: NodeRuntime | undefined;
         let control: ControlPlane | undefined;
+        let agent: RunningAgent | undefined;
+        let runtimeClient: RuntimeClient | undefined;
         try {
           control = startControlPlane(client, loaded);
           say(
@@ -103,8 +105,26 @@ export function registerUpCommand(program: Command): void {
             runtime = await startNodeRuntime(opts.runtime, resolve(opts.dataDir), opts.dockerHost);
             say(`runtime ${runtime.version} serving runtime.v1 on ${runtime.endpoint}`);
             for (const image of runtime.imported) say(`  imported ${image}`);
+            // One node agent in this process, on the runtime just started, named after the host.
+            const dataDir = resolve(opts.dataDir);
+            runtimeClient = connectRuntime(runtime.endpoint);
+            agent = await startAgent({
+              client,
+              nodeName: hostname().toLowerCase(),
+              root: join(dataDir, 'agent'),
+              runtime: runtimeClient,
+              joinToken: readFileSync(join(dataDir, 'node-token'), 'utf8').trim(),
+            });
+            say(
+              `node agent running as node ${hostname().toLowerCase()}; waiting for it to be Ready`,
+            );
+            await agent.agent.node.waitForReady();
+            say(`node ${hostname().toLowerCase()} is Ready`);
           }
         } catch (err) {
+          await agent?.stop();
+          runtimeClient?.close();
+          await runtime?.stop();
           await control?.stop();
           client.close();
           await server.close();
@@ -112,9 +132,14 @@ export function registerUpCommand(program: Command): void {
         }
         say('not implemented yet, so not started:');
         for (const part of notYetStarted) say(`  - ${part}`);
-        say(`cluster API ready; to use it with kubectl:\n  export KUBECONFIG=${server.kubeconfig}`);
+        say(
+          `${agent ? 'cluster ready' : 'cluster API ready (no node)'}; to use it with kubectl:\n  export KUBECONFIG=${server.kubeconfig}`,
+        );
         const signal = await untilSignal();
         say(`${signal}: stopping`);
+        // Everything up started stops with it, the node's pods too; the next run starts them again.
+        await agent?.stop({ stopPods: true });
+        runtimeClient?.close();
         await runtime?.stop();
         await control.stop();
         client.close();
