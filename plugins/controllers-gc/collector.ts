@@ -52,6 +52,9 @@ const metadataOnly = (o: api.KubeObject): api.KubeObject => {
   };
 };
 
+// How long the collector waits for its first lists before it acts anyway.
+const syncWaitMs = 60_000;
+
 const hasGcFinalizer = (fins: readonly string[]) =>
   fins.includes(orphanFinalizer) || fins.includes(foregroundFinalizer);
 
@@ -106,12 +109,19 @@ export class GarbageCollector implements ControlPlaneComponent {
       // Until discovery answers there is nothing to follow.
       while (!signal.aborted && !(await this.#discover(logger)))
         await sleep(realTimers, 1_000, signal);
-      // Before every cache has listed, an orphaned or foreground owner would miss dependents.
-      await Promise.race([
-        factory.waitForSync(),
-        new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
+      // Before every cache has listed, an orphaned or foreground owner would miss dependents;
+      // a kind that never lists must not stop collection for good, though.
+      const cap = new AbortController();
+      const endCap = () => cap.abort();
+      signal.addEventListener('abort', endCap, { once: true });
+      const synced = await Promise.race([
+        factory.waitForSync().then(() => true),
+        sleep(realTimers, syncWaitMs, cap.signal).then(() => false),
       ]);
+      endCap();
+      signal.removeEventListener('abort', endCap);
       if (signal.aborted) return;
+      if (!synced) logger.warn('some informers have not listed yet; collecting anyway');
       const running = runController({
         queue,
         reconcile: (key) => this.#reconcile(ctx, key),
