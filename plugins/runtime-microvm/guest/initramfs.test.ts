@@ -1,9 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initScript } from './init-script.ts';
-import { defaultKernel, kernelCommandLine, kernelVersionOf, moduleLoadOrder } from './initramfs.ts';
+import {
+  buildAgent,
+  buildInitramfs,
+  defaultKernel,
+  kernelCommandLine,
+  kernelVersionOf,
+  moduleLoadOrder,
+} from './initramfs.ts';
 
 // A slice of a real modules.dep (Debian's 6.1 cloud kernel), in its own order.
 const modulesDep = `kernel/fs/fuse/fuse.ko:
@@ -119,5 +127,34 @@ describe('initScript', () => {
     expect(load).toBeGreaterThan(script.indexOf('mount -t devtmpfs'));
     expect(script.indexOf('mount -t virtiofs')).toBeGreaterThan(load);
     expect(script.trimEnd().endsWith('exec switch_root /newroot /sbin/skiff-agent')).toBe(true);
+  });
+});
+
+describe('buildAgent and buildInitramfs (real gcc, kernel and busybox of this host)', () => {
+  it('compiles the agent once for callers that ask together, and caches the initramfs', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'skiff-guest-cache-test-'));
+    try {
+      const [a, b] = await Promise.all([buildAgent(cache), buildAgent(cache)]);
+      expect(a).toBe(b);
+      // The agent's module loader names what it could not load and fails.
+      const run = spawnSync(a, ['--load-modules', '/nonexistent.ko'], { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('load module /nonexistent.ko');
+
+      const first = await buildInitramfs({ cacheDir: cache });
+      const built = statSync(first.initrd).mtimeMs;
+      const again = await buildInitramfs({ cacheDir: cache });
+      expect(again).toEqual(first);
+      expect(statSync(again.initrd).mtimeMs).toBe(built);
+      expect(first.initrd).toContain(first.kernelVersion);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('names a kernel that does not exist', async () => {
+    await expect(
+      buildInitramfs({ cacheDir: '/nonexistent-cache', kernel: '/boot/vmlinuz-0.0-none' }),
+    ).rejects.toThrow(/guest kernel \/boot\/vmlinuz-0.0-none does not exist/);
   });
 });

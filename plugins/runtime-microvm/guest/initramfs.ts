@@ -152,21 +152,27 @@ function writeAtomically(path: string, data: Buffer, mode = 0o644): void {
  * buildAgent compiles the guest agent with `gcc -static -O2` into the cache (once per source
  * hash) and returns the binary's path; a missing compiler is named with its Debian package.
  */
-export async function buildAgent(cacheDir: string): Promise<string> {
+export function buildAgent(cacheDir: string): Promise<string> {
   const files = [...agentSources, ...agentHeaders].map((f) => readFileSync(join(here, f)));
   const out = join(cacheDir, `skiff-agent-${sha256(...files).slice(0, 16)}`);
+  // Sandboxes started together share one compile rather than racing on the same file.
+  let build = agentBuilds.get(out);
+  if (!build) {
+    build = compileAgent(out).finally(() => agentBuilds.delete(out));
+    agentBuilds.set(out, build);
+  }
+  return build;
+}
+
+const agentBuilds = new Map<string, Promise<string>>();
+
+async function compileAgent(out: string): Promise<string> {
   if (existsSync(out)) return out;
-  mkdirSync(cacheDir, { recursive: true });
+  mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
+  const sources = agentSources.map((f) => join(here, f));
   try {
-    await run('gcc', [
-      '-static',
-      '-O2',
-      '-Wall',
-      '-o',
-      tmp,
-      ...agentSources.map((f) => join(here, f)),
-    ]);
+    await run('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-o', tmp, ...sources]);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') {
