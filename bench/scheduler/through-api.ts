@@ -32,13 +32,13 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-// SKIFF_BENCH_CPU_PROF=scheduler (or server, sim) writes that process's CPU profile to
-// the current directory, for finding where the time goes.
-const profiled = process.env.SKIFF_BENCH_CPU_PROF ?? '';
+// SKIFF_BENCH_CPU_PROF=scheduler (or server, sim, or a comma list of them) writes those
+// processes' CPU profiles to the current directory, for finding where the time goes.
+const profiled = new Set((process.env.SKIFF_BENCH_CPU_PROF ?? '').split(','));
 
 /** launch starts a skiff command and resolves once its output matches `ready`. */
 function launch(args: string[], ready: RegExp, timeoutMs: number): Promise<ChildProcess> {
-  const prof = args[0] === profiled ? ['--cpu-prof', '--cpu-prof-dir', process.cwd()] : [];
+  const prof = profiled.has(args[0] ?? '') ? ['--cpu-prof', '--cpu-prof-dir', process.cwd()] : [];
   const child = spawn(process.execPath, [...prof, cli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

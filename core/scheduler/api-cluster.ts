@@ -16,6 +16,13 @@ export interface ApiClusterOptions {
   /** component names the scheduler in events (source.component), as Kubernetes does. */
   readonly component?: string;
   readonly logger?: Logger;
+  /**
+   * maxQueuedEvents bounds the events waiting to be written (default 1000); past it new events
+   * are dropped, as Kubernetes' event broadcaster drops them when its queue is full.
+   */
+  readonly maxQueuedEvents?: number;
+  /** eventWriters is how many events are written at once (default 4), so binds keep the pool. */
+  readonly eventWriters?: number;
 }
 
 /**
@@ -25,6 +32,10 @@ export interface ApiClusterOptions {
 export class ApiCluster implements SchedulerCluster {
   private readonly informers: Informer[] = [];
   private readonly component: string;
+  private readonly events: Array<{ pod: Pod; event: SchedulerEvent }> = [];
+  private eventWriters = 0;
+  private droppedEvents = 0;
+  private eventsIdle: Array<() => void> = [];
 
   constructor(
     private readonly client: KubeClient,
@@ -41,9 +52,16 @@ export class ApiCluster implements SchedulerCluster {
     return this.follow<Node>(nodesRef, handler);
   }
 
-  /** close stops every informer and waits for them to end. */
+  /** close stops every informer, waits for them to end and for queued events to be written. */
   async close(): Promise<void> {
     await Promise.all(this.informers.splice(0).map((i) => i.stop()));
+    await this.flushEvents();
+  }
+
+  /** flushEvents resolves once every queued event has been written (or given up on). */
+  flushEvents(): Promise<void> {
+    if (this.events.length === 0 && this.eventWriters === 0) return Promise.resolve();
+    return new Promise((r) => this.eventsIdle.push(r));
   }
 
   async bind(pod: Pod, nodeName: string): Promise<Status> {
@@ -106,7 +124,42 @@ export class ApiCluster implements SchedulerCluster {
     }
   }
 
+  /**
+   * recordEvent queues the event and returns: events are written in the background by a few
+   * writers, so they neither hold up the binding cycle nor take the connections binds need.
+   */
   async recordEvent(pod: Pod, event: SchedulerEvent): Promise<void> {
+    if (this.events.length >= (this.opts.maxQueuedEvents ?? 1000)) {
+      this.droppedEvents += 1;
+      // One warning per thousand drops: a flood of events must not become a flood of logs.
+      if (this.droppedEvents % 1000 === 1) {
+        this.opts.logger?.warn('event queue full, dropping events', {
+          dropped: this.droppedEvents,
+        });
+      }
+      return;
+    }
+    this.events.push({ pod, event });
+    if (this.eventWriters < (this.opts.eventWriters ?? 4)) {
+      this.eventWriters += 1;
+      void this.writeEvents();
+    }
+  }
+
+  private async writeEvents(): Promise<void> {
+    for (let next = this.events.shift(); next !== undefined; next = this.events.shift()) {
+      await this.writeEvent(next.pod, next.event).catch((err: unknown) =>
+        this.opts.logger?.warn('could not record event', {
+          pod: next?.pod.metadata?.name,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+    }
+    this.eventWriters -= 1;
+    if (this.eventWriters === 0) for (const r of this.eventsIdle.splice(0)) r();
+  }
+
+  private async writeEvent(pod: Pod, event: SchedulerEvent): Promise<void> {
     const namespace = pod.metadata?.namespace ?? 'default';
     const now = new Date().toISOString();
     const name = `${pod.metadata?.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 4096).toString(16)}`;

@@ -79,7 +79,16 @@ export class SchedulerCache {
   upsertPod(pod: SchedulingPod): void {
     const nodeName = pod.spec?.nodeName;
     const key = podKey(pod);
-    this.assumed.delete(key);
+    if (this.assumed.delete(key) && nodeName !== undefined && this.podNode.get(key) === nodeName) {
+      // Our own binding confirmed where we assumed it: the node's sums already hold the pod,
+      // so only its object is swapped in, with no rebuild of the node's aggregates.
+      const i = this.index.get(nodeName);
+      const info = i === undefined ? undefined : this.list[i];
+      if (i !== undefined && info !== undefined) {
+        this.list[i] = info.withPodReplaced(key, pod);
+        return;
+      }
+    }
     this.removePod(key);
     if (nodeName !== undefined && nodeName !== '') this.placePod(pod, nodeName);
   }

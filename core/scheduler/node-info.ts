@@ -84,6 +84,23 @@ export class CachedNodeInfo implements NodeInfo {
     );
   }
 
+  /**
+   * withPodReplaced is this NodeInfo with the pod of that key swapped for a newer object whose
+   * requests, ports and affinity are the same (a binding confirmed): the sums are kept.
+   */
+  withPodReplaced(key: string, pod: SchedulingPod): CachedNodeInfo {
+    const swap = (list: readonly SchedulingPod[]) => list.map((p) => (podKey(p) === key ? pod : p));
+    return new CachedNodeInfo(
+      this.node,
+      swap(this.pods),
+      this.requested,
+      this.usedPorts,
+      swap(this.podsWithRequiredAntiAffinity),
+      this.nonZeroRequested,
+      this.allocatable,
+    );
+  }
+
   /** withoutPod is this NodeInfo without the pod of that key (itself when it is not there). */
   withoutPod(key: string): CachedNodeInfo {
     const rest = this.pods.filter((p) => podKey(p) !== key);

@@ -33,6 +33,9 @@ interface WaitingPod {
   readonly settle: (s: Status) => void;
 }
 
+/** loopSliceMs is how long the scheduling loop runs cycles before it lets I/O in. */
+const loopSliceMs = 2;
+
 function asSchedulingPod(pod: Pod): SchedulingPod {
   return { ...pod, metadata: pod.metadata ?? {} } as SchedulingPod;
 }
@@ -195,7 +198,15 @@ export class Scheduler {
   }
 
   private async loop(): Promise<void> {
+    let sliceStart = performance.now();
     for (;;) {
+      // Cycles chain through promise jobs, which run before any I/O: without a pause now and
+      // then, binding requests would not leave and watch events would not arrive until the
+      // whole queue was drained. Kubernetes runs binding in goroutines beside the cycle.
+      if (performance.now() - sliceStart >= loopSliceMs) {
+        await new Promise((r) => setImmediate(r));
+        sliceStart = performance.now();
+      }
       const q = await this.queue.pop();
       if (q === undefined) return;
       try {

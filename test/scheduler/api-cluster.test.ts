@@ -105,4 +105,26 @@ describe('scheduler over the API server', () => {
     );
     expect(bound.spec?.nodeName).toBe('worker-2');
   });
+
+  it('writes events in the background and drops those past a full queue', async () => {
+    const small = new ApiCluster(client, { maxQueuedEvents: 2, eventWriters: 1 });
+    const { apiVersion, kind, metadata, spec } = makePod('noisy', { cpu: '100m' });
+    const pod = await client.create<Pod>(pods, {
+      apiVersion,
+      kind,
+      metadata: { name: metadata.name },
+      spec: { ...spec, containers: spec?.containers ?? [], schedulerName: 'nobody' },
+    });
+    // The first event goes straight to the one writer, two wait, the last two find it full.
+    for (let i = 1; i <= 5; i++) {
+      await small.recordEvent(pod, { type: 'Normal', reason: 'Probe', message: `probe ${i}` });
+    }
+    await small.close();
+    const events = await client.list({ ...pods, plural: 'events' });
+    const probes = events.items
+      .filter((e) => (e as { reason?: string }).reason === 'Probe')
+      .map((e) => (e as { message?: string }).message)
+      .sort();
+    expect(probes).toEqual(['probe 1', 'probe 2', 'probe 3']);
+  });
 });

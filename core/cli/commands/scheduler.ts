@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { container } from 'tsyringe';
 import { KubeClient } from '../../../sdk/client/client.ts';
 import { podBinderToken, schedulerPluginExtension } from '../../../sdk/scheduler.ts';
@@ -15,6 +15,19 @@ export interface SchedulerCommandOptions {
   kubeconfig: string;
   config?: string;
   schedulerName: string[];
+  percentageOfNodesToScore?: number;
+}
+
+/**
+ * parsePercentage reads --percentage-of-nodes-to-score: a whole number from 0 to 100, as in
+ * KubeSchedulerConfiguration (0 picks the adaptive share).
+ */
+export function parsePercentage(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 100) {
+    throw new InvalidArgumentError('must be a whole number from 0 to 100 (0: adaptive)');
+  }
+  return n;
 }
 
 /**
@@ -24,12 +37,13 @@ export interface SchedulerCommandOptions {
 export function schedulerProfiles(
   names: readonly string[],
   loaded: Iterable<string>,
+  percentageOfNodesToScore?: number,
 ): ProfileConfig[] {
   return names.map((name) => {
     const base = defaultProfile(name);
     const known = new Set(base.plugins.map((p) => (typeof p === 'string' ? p : p.name)));
     const extra = [...loaded].filter((p) => !known.has(p)).sort();
-    return { ...base, plugins: [...base.plugins, ...extra] };
+    return { ...base, plugins: [...base.plugins, ...extra], percentageOfNodesToScore };
   });
 }
 
@@ -46,7 +60,7 @@ export async function runScheduler(opts: SchedulerCommandOptions): Promise<void>
   const scheduler = new Scheduler({
     cluster,
     plugins,
-    profiles: schedulerProfiles(names, plugins.keys()),
+    profiles: schedulerProfiles(names, plugins.keys(), opts.percentageOfNodesToScore),
     onError: (err, pod) =>
       process.stderr.write(
         `skiff scheduler: scheduling ${pod.metadata.namespace}/${pod.metadata.name} failed: ${err instanceof Error ? err.message : String(err)}\n`,
@@ -83,6 +97,11 @@ export function registerSchedulerCommand(program: Command): void {
       'serve pods with this spec.schedulerName (repeatable; default: default-scheduler)',
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
+    )
+    .option(
+      '--percentage-of-nodes-to-score <n>',
+      'stop filtering once this share of the nodes fit (0-100; 0: 50% less 1% per 125 nodes, at least 5%)',
+      parsePercentage,
     )
     .action((opts: SchedulerCommandOptions) => runScheduler(opts));
 }
