@@ -2,7 +2,7 @@
 // names relayed to the host's resolvers.
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import * as dns from 'dns-packet';
 import { answerCluster, type DnsSources, inDomain } from './records.ts';
 
@@ -109,9 +109,13 @@ export class DnsResponder {
 
   async #forward(query: dns.Packet, bytes: Buffer): Promise<Buffer> {
     if (this.#upstreams.length === 0) return dns.encode(reply(query, rcodes.REFUSED, false));
+    const timeout = this.#opts.forwardTimeoutMs ?? 2000;
     for (const upstream of this.#upstreams) {
-      const answer = await exchange(upstream, bytes, this.#opts.forwardTimeoutMs ?? 2000);
-      if (answer !== undefined) return answer;
+      const answer = await exchange(upstream, bytes, timeout);
+      if (answer === undefined) continue;
+      // A truncated answer is asked again over TCP, as a stub resolver would.
+      if ((answer.readUInt16BE(2) & dns.TRUNCATED_RESPONSE) === 0) return answer;
+      return (await exchangeTcp(upstream, bytes, timeout)) ?? answer;
     }
     return dns.encode(reply(query, rcodes.SERVFAIL, false));
   }
@@ -137,6 +141,34 @@ function exchange(
       if (msg.length >= 2 && msg.readUInt16BE(0) === id) finish(msg);
     });
     socket.send(bytes, to.port, to.host);
+  });
+}
+
+// One TCP exchange with an upstream (length-prefixed messages); undefined on failure.
+function exchangeTcp(
+  to: { host: string; port: number },
+  bytes: Buffer,
+  timeoutMs: number,
+): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const conn = connect({ host: to.host, port: to.port });
+    let pending = Buffer.alloc(0);
+    const finish = (answer: Buffer | undefined) => {
+      clearTimeout(timer);
+      conn.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    conn.on('error', () => finish(undefined));
+    conn.on('data', (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      if (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0))
+        finish(Buffer.from(pending.subarray(2, 2 + pending.readUInt16BE(0))));
+    });
+    const framed = Buffer.alloc(2 + bytes.length);
+    framed.writeUInt16BE(bytes.length, 0);
+    bytes.copy(framed, 2);
+    conn.write(framed);
   });
 }
 
@@ -186,7 +218,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       }
     });
   });
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<TcpSocket>();
   tcp.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import * as dns from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,6 +24,7 @@ let server: ApiServer;
 let client: KubeClient;
 let cluster: RunningClusterDns;
 let upstream: Socket;
+let upstreamTcp: Server;
 let upstreamPort = 0;
 let id = 1;
 
@@ -85,27 +86,44 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 }
 
 beforeAll(async () => {
-  // The upstream resolver: answers example.test with 192.0.2.1, anything else NXDOMAIN.
-  upstream = createSocket('udp4');
-  upstream.on('message', (msg, from) => {
+  // The upstream resolver: example.test is 192.0.2.1; big.test has 40 addresses, too many for
+  // UDP, where it answers truncated (TCP gets them all); anything else is NXDOMAIN.
+  const answer = (msg: Buffer, udp: boolean): Buffer => {
     const q = dns.decode(msg);
     const name = q.questions?.[0]?.name ?? '';
     const answers: dns.Answer[] =
-      name === 'example.test' ? [{ type: 'A', name, ttl: 60, data: '192.0.2.1' }] : [];
-    upstream.send(
-      dns.encode({
-        type: 'response',
-        id: q.id,
-        flags: dns.RECURSION_AVAILABLE | (answers.length > 0 ? 0 : 3),
-        questions: q.questions,
-        answers,
-      }),
-      from.port,
-      from.address,
-    );
-  });
+      name === 'example.test'
+        ? [{ type: 'A', name, ttl: 60, data: '192.0.2.1' }]
+        : name === 'big.test'
+          ? Array.from({ length: 40 }, (_, i) => ({
+              type: 'A',
+              name,
+              ttl: 60,
+              data: `198.51.100.${i}`,
+            }))
+          : [];
+    const truncated = udp && answers.length > 1;
+    return dns.encode({
+      type: 'response',
+      id: q.id,
+      flags:
+        dns.RECURSION_AVAILABLE |
+        (truncated ? dns.TRUNCATED_RESPONSE : 0) |
+        (answers.length > 0 ? 0 : 3),
+      questions: q.questions,
+      answers: truncated ? [] : answers,
+    });
+  };
+  upstream = createSocket('udp4');
+  upstream.on('message', (msg, from) => upstream.send(answer(msg, true), from.port, from.address));
   await new Promise<void>((r) => upstream.bind({ address: '127.0.0.1', port: 0 }, () => r()));
   upstreamPort = upstream.address().port;
+  upstreamTcp = createServer((conn) => {
+    conn.on('data', (chunk) => {
+      conn.end(dns.streamEncode(dns.decode(answer(chunk.subarray(2), false))));
+    });
+  });
+  await new Promise<void>((r) => upstreamTcp.listen({ host: '127.0.0.1', port: upstreamPort }, r));
   server = await startApiServer();
   client = server.client();
   cluster = await startClusterDns(client, {
@@ -123,6 +141,7 @@ afterAll(async () => {
   client?.close();
   await server?.remove();
   upstream?.close();
+  await new Promise((r) => (upstreamTcp ? upstreamTcp.close(r) : r(undefined)));
 });
 
 describe('cluster DNS', () => {
@@ -277,6 +296,12 @@ describe('cluster DNS', () => {
     const r = await udpQuery(port(), 'example.test', 'A');
     expect(r.rcode).toBe('NOERROR');
     expect(data(r)).toEqual(['192.0.2.1']);
+    // Truncated by the upstream over UDP: relayed through TCP whole, and cut again for a UDP
+    // client without EDNS (which then asks over TCP).
+    const big = await tcpQuery(port(), 'big.test', 'A');
+    expect(big.answers).toHaveLength(40);
+    const bigUdp = await udpQuery(port(), 'big.test', 'A');
+    expect(bigUdp.flag_tc).toBe(true);
     const missing = await udpQuery(port(), 'missing.test', 'A');
     expect(missing.rcode).toBe('NXDOMAIN');
     const alone = new DnsResponder({
