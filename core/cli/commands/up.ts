@@ -12,7 +12,7 @@ import { type NodeRuntime, startNodeRuntime } from './up-runtime.ts';
 
 // What a running cluster needs that `skiff up` does not start yet; kept honest by hand until
 // each part lands and up starts it.
-const notYetStarted = ['garbage collector and namespace controller'];
+const notYetStarted: string[] = [];
 
 /** defaultDataDir is where skiff keeps cluster state when --data-dir is not given. */
 export function defaultDataDir(): string {
@@ -130,7 +130,7 @@ export function registerUpCommand(program: Command): void {
           await server.close();
           throw err;
         }
-        say('not implemented yet, so not started:');
+        if (notYetStarted.length > 0) say('not implemented yet, so not started:');
         for (const part of notYetStarted) say(`  - ${part}`);
         say(
           `${agent ? 'cluster ready' : 'cluster API ready (no node)'}; to use it with kubectl:\n  export KUBECONFIG=${server.kubeconfig}`,
