@@ -324,6 +324,9 @@ static uint32_t be32(const unsigned char *p) {
 
 /* read_port takes what the host sent and handles each complete frame. */
 static void read_port(void) {
+  /* Every valid frame fits the buffer, so it is never full here; a zero-length read would be
+   * mistaken for the host going away. */
+  if (inlen >= sizeof inbuf - 1) inlen = 0;
   ssize_t n = read(port, inbuf + inlen, sizeof inbuf - 1 - inlen);
   if (n == 0) {
     host_away = 1; /* the host closed its end; wait for the next one */

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxLayer } from '../../../sdk/runtime/base-images.ts';
 import { type Daemon, startDaemon } from '../../../test/harness/daemon.ts';
 import { GuestChannel, type OutputStream, type ProcessExit } from '../channel.ts';
+import type { FrameType } from './frames.ts';
 import { buildInitramfs, type GuestImage, kernelCommandLine } from './initramfs.ts';
 
 const qemu = 'qemu-system-x86_64';
@@ -373,6 +374,14 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
       guest().createContainer({ name: 'bad', rootfs, argv: ['true'], env, ...change }),
     ).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
     expect(await guest().listContainers()).toEqual(before);
+  });
+
+  it('answers a request type it does not know with Invalid and keeps serving', async () => {
+    await expect(guest().request(0x09 as FrameType, [['x', 'y']])).rejects.toMatchObject({
+      code: 'Invalid',
+      message: expect.stringContaining('unknown frame type 0x09'),
+    });
+    expect((await guest().hello(10_000)).hostname).toBe(hostname);
   });
 
   it('refuses an exec in a container that has ended or does not exist', async () => {
