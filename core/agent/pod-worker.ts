@@ -151,7 +151,8 @@ async function ensureSandbox(
   const config = sandboxConfig(pod, attempt, ctx.root, ctx.dns, ctx.specHash(pod));
   try {
     mkdirSync(podLogDirectory(ctx.root, pod), { recursive: true });
-    await rt.client.runPodSandbox({ config, runtimeHandler: rt.handler }, { timeoutMs: 120_000 });
+    // Each handler is an endpoint of its own here, so the adapter runs it as its default.
+    await rt.client.runPodSandbox({ config, runtimeHandler: '' }, { timeoutMs: 120_000 });
     return { ok: true };
   } catch (err) {
     ctx.events.record(

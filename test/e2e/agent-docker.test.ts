@@ -298,4 +298,56 @@ spec:
     expect(get.stdout).toMatch(/0\/1\s+Completed\s+0/);
     expect((await kubectl('delete', 'pod', 'once', '--wait=true', '--timeout=60s')).code).toBe(0);
   }, 90_000);
+  it('runs a pod on the handler its RuntimeClass names, and says so when no such handler exists', async () => {
+    const manifests = `apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata:
+  name: alt
+handler: alt
+---
+apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata:
+  name: missing
+handler: nowhere
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: on-alt
+  labels: { app: on-alt }
+spec:
+  runtimeClassName: alt
+  containers:
+  - name: web
+    image: nginx:1.7.9
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: on-missing
+spec:
+  runtimeClassName: missing
+  containers:
+  - name: web
+    image: nginx:1.7.9
+`;
+    const applied = await cluster.server.kubectl(['apply', '-f', '-'], { input: manifests });
+    expect(applied.code, applied.stderr).toBe(0);
+    const [pod] = await runningPods('app=on-alt', 1);
+    const prefix = cluster.altSubnet.split('.').slice(0, 2).join('.');
+    expect(pod?.status?.podIP?.startsWith(`${prefix}.`)).toBe(true);
+    const events = await waitFor('a FailedCreatePodSandBox event', async () => {
+      const r = await kubectl(
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=on-missing',
+      );
+      return r.stdout.includes('FailedCreatePodSandBox') ? r.stdout : undefined;
+    });
+    expect(events).toMatch(/no runtime handler "nowhere" is configured on node e2e-node/);
+    const node = JSON.parse((await kubectl('get', 'node', cluster.nodeName, '-o', 'json')).stdout);
+    expect(node.status.runtimeHandlers).toEqual([{ name: 'alt', features: {} }]);
+  }, 90_000);
 });

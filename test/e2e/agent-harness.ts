@@ -26,6 +26,8 @@ export interface AgentCluster {
   client: KubeClient;
   dockerd: Dockerd;
   runtime: DockerRuntimeProcess;
+  /** altSubnet is the pod range of the second Docker adapter, served as RuntimeClass handler `alt`. */
+  altSubnet: string;
   /** cri talks to the Docker adapter, to look at what the agent made. */
   cri: RuntimeClient;
   nodeName: string;
@@ -40,7 +42,7 @@ export interface AgentCluster {
 /** waitFor polls fn until it returns a value, or fails naming what it waited for. */
 export async function waitFor<T>(
   what: string,
-  fn: () => Promise<T | undefined | false>,
+  fn: () => Promise<T | undefined | null | false>,
   ms = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
@@ -48,7 +50,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const v = await fn();
-      if (v !== undefined && v !== false) return v;
+      if (v !== undefined && v !== null && v !== false) return v;
     } catch (err) {
       last = err;
     }
@@ -65,6 +67,8 @@ export async function startAgentCluster(images: string[]): Promise<AgentCluster>
   const client = KubeClient.fromKubeconfig(server.kubeconfig);
   let dockerd: Dockerd | undefined;
   let runtime: DockerRuntimeProcess | undefined;
+  let alt: DockerRuntimeProcess | undefined;
+  const altSubnet = freePodSubnet();
   let loaded: LoadedPlugins | undefined;
   let control: ControlPlane | undefined;
   let agent: Daemon | undefined;
@@ -75,6 +79,7 @@ export async function startAgentCluster(images: string[]): Promise<AgentCluster>
     await control?.stop();
     await loaded?.close();
     cri?.close();
+    await alt?.daemon.stop();
     await runtime?.daemon.stop();
     await dockerd?.stop();
     client.close();
@@ -85,6 +90,11 @@ export async function startAgentCluster(images: string[]): Promise<AgentCluster>
     await dockerd.loadImages((await buildImages(images)).path);
     runtime = await startDockerRuntime(dockerd, join(server.daemon.dir, 'docker.sock'), {
       subnet: freePodSubnet(),
+    });
+    // A second adapter on its own pod network, so a pod it runs shows by its address.
+    alt = await startDockerRuntime(dockerd, join(server.daemon.dir, 'alt.sock'), {
+      subnet: altSubnet,
+      network: 'skiff-alt',
     });
     cri = connectRuntime(runtime.endpoint);
     ({ loaded } = await loadConfiguredPlugins(undefined, 'warn', client));
@@ -107,6 +117,8 @@ export async function startAgentCluster(images: string[]): Promise<AgentCluster>
           join(dataDir, 'pki', 'ca.crt'),
           '--runtime',
           endpoint,
+          '--runtime-handler',
+          `alt=${alt?.endpoint}`,
           '--node-name',
           nodeName,
           '--root',
@@ -125,6 +137,7 @@ export async function startAgentCluster(images: string[]): Promise<AgentCluster>
       client,
       dockerd,
       runtime,
+      altSubnet,
       cri,
       nodeName,
       agentRoot,
