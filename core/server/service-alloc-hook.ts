@@ -162,6 +162,22 @@ export class ServiceAllocations {
     prev: KubeObject | undefined,
     dryRun: boolean,
   ): Promise<PendingWrite> {
+    const taken: (() => Promise<void>)[] = [];
+    try {
+      return await this.#allocate(object, prev, dryRun, taken);
+    } catch (err) {
+      // A refusal gave its values back already; a fault (store unreachable) does so here.
+      for (const undo of taken.splice(0).reverse()) await undo().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async #allocate(
+    object: KubeObject,
+    prev: KubeObject | undefined,
+    dryRun: boolean,
+    taken: (() => Promise<void>)[],
+  ): Promise<PendingWrite> {
     const svc = object as Service;
     const spec = svc.spec;
     if (spec === undefined) return nothingPending;
@@ -170,9 +186,8 @@ export class ServiceAllocations {
       name: svc.metadata?.name ?? '',
     };
     const old = (prev as Service | undefined)?.spec;
-    const taken: (() => Promise<void>)[] = [];
     const abort = async () => {
-      for (const undo of taken.reverse()) await undo();
+      for (const undo of taken.splice(0).reverse()) await undo();
     };
     const fail = async (errors: FieldError[]): Promise<never> => {
       await abort();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Service } from '../../sdk/api/core/service.ts';
-import { isSkiffError, type SkiffError } from '../../sdk/errors.ts';
+import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { allocationPrefix } from './service-alloc.ts';
@@ -283,6 +283,22 @@ describe('ServiceAllocations', () => {
     const err = await refusal(alloc.allocate(taken, undefined, false));
     expect(err.message).toContain('spec.healthCheckNodePort: Invalid value');
     expect(err.message).toContain('provided port is already allocated');
+  });
+
+  it('a store fault halfway gives back what was taken before it', async () => {
+    const { store } = openStore();
+    const failing: Store = Object.create(store, {
+      create: {
+        value: (key: string, value: string) =>
+          key.includes('/nodeports/')
+            ? Promise.reject(new SkiffError('ServiceUnavailable', 'store unreachable'))
+            : store.create(key, value),
+      },
+    });
+    const alloc = new ServiceAllocations(failing);
+    const err = await refusal(alloc.allocate(svc('half', { type: 'NodePort' }), undefined, false));
+    expect(err.code).toBe('ServiceUnavailable');
+    expect(await store.count(allocationPrefix)).toBe(0);
   });
 
   it('an aborted write gives back what it took', async () => {
