@@ -47,6 +47,11 @@ export interface GuestProcessOptions {
   tty?: boolean;
   rows?: number;
   cols?: number;
+  /** uid and gid run the process as that user and group (default root). */
+  uid?: number;
+  gid?: number;
+  /** groups are the supplementary group ids (default none once uid or gid is set). */
+  groups?: number[];
 }
 
 /** GuestContainerSpec describes a container to create and start in the guest. */
@@ -569,6 +574,9 @@ function processFields(spec: GuestProcessOptions): Field[] {
   if (spec.tty) fields.push(['tty', '1']);
   if (spec.rows) fields.push(['rows', String(spec.rows)]);
   if (spec.cols) fields.push(['cols', String(spec.cols)]);
+  if (spec.uid !== undefined) fields.push(['uid', String(spec.uid)]);
+  if (spec.gid !== undefined) fields.push(['gid', String(spec.gid)]);
+  for (const g of spec.groups ?? []) fields.push(['group', String(g)]);
   return fields;
 }
 

@@ -12,6 +12,7 @@
 #define MAX_ARGS 1024
 #define MAX_ENV 1024
 #define MAX_MOUNTS 64
+#define MAX_GROUPS 64
 #define MAX_NAME 128
 #define MAX_PATH_LEN 4096
 #define MAX_PROCS 512
@@ -68,6 +69,9 @@ struct process_spec {
   const char *cwd;
   int open_stdin;
   int tty;
+  long long uid, gid; /* -1: stay root */
+  unsigned int groups[MAX_GROUPS];
+  size_t ngroups;
   unsigned short rows, cols;
   /* CREATE only */
   const char *name;

@@ -250,6 +250,22 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
     expect(r.stderr.toString()).toBe('done\n');
   });
 
+  it('runs a process as the user, group and groups it is given', async () => {
+    const r = await guest().execSync({
+      container: 'sleeper',
+      argv: ['sh', '-c', 'id -u; id -g; id -G; touch /root/x'],
+      env,
+      uid: 1000,
+      gid: 2000,
+      groups: [3000, 3001],
+    });
+    expect(r.stdout.toString()).toBe('1000\n2000\n2000 3000 3001\n');
+    expect(r.stderr.toString()).toMatch(/Permission denied/);
+    await expect(
+      guest().createContainer({ name: 'baduser', rootfs, argv: ['true'], env, uid: -1 }),
+    ).rejects.toMatchObject({ code: 'Invalid', message: expect.stringContaining('uid') });
+  });
+
   it('kills an exec that outlives its timeout and says so', async () => {
     const r = await guest().execSync({
       container: 'sleeper',

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <ftw.h>
 #include <sched.h>
 #include <signal.h>
@@ -91,6 +92,7 @@ int spec_from_fields(const struct fields *f, struct process_spec *spec, int is_c
                      size_t errlen) {
   memset(spec, 0, sizeof *spec);
   spec->cwd = "/";
+  spec->uid = spec->gid = -1;
   for (size_t i = 0; i < f->count; i++) {
     const char *k = f->items[i].key, *v = f->items[i].value;
     if (strcmp(k, "arg") == 0) {
@@ -106,6 +108,17 @@ int spec_from_fields(const struct fields *f, struct process_spec *spec, int is_c
       spec->open_stdin = strcmp(v, "1") == 0;
     } else if (strcmp(k, "tty") == 0) {
       spec->tty = strcmp(v, "1") == 0;
+    } else if (strcmp(k, "uid") == 0 || strcmp(k, "gid") == 0 || strcmp(k, "group") == 0) {
+      char *end = NULL;
+      errno = 0;
+      unsigned long n = strtoul(v, &end, 10);
+      if (errno != 0 || *v == '\0' || *end != '\0' || n >= 0xffffffffUL)
+        return snprintf(err, errlen, "%s %.32s is not a user or group number", k, v), -1;
+      if (k[0] == 'u') spec->uid = (long long)n;
+      else if (k[1] == 'i') spec->gid = (long long)n;
+      else if (spec->ngroups >= MAX_GROUPS)
+        return snprintf(err, errlen, "more than %d groups", MAX_GROUPS), -1;
+      else spec->groups[spec->ngroups++] = (unsigned int)n;
     } else if (strcmp(k, "rows") == 0) {
       spec->rows = parse_dim(v);
     } else if (strcmp(k, "cols") == 0) {
@@ -278,6 +291,16 @@ static void __attribute__((noreturn)) exec_process(int errfd, const struct proce
     if (mkdir_p(spec->cwd, 0755) < 0 || chdir(spec->cwd) < 0)
       child_fail(errfd, "cwd %s: %s", spec->cwd, strerror(errno));
   }
+  /* Groups, then group, then user: once the user is not root the others cannot change. */
+  if (spec->gid >= 0 || spec->uid >= 0 || spec->ngroups > 0) {
+    gid_t groups[MAX_GROUPS];
+    for (size_t i = 0; i < spec->ngroups; i++) groups[i] = (gid_t)spec->groups[i];
+    if (setgroups(spec->ngroups, groups) < 0) child_fail(errfd, "setgroups: %s", strerror(errno));
+  }
+  if (spec->gid >= 0 && setgid((gid_t)spec->gid) < 0)
+    child_fail(errfd, "setgid %lld: %s", spec->gid, strerror(errno));
+  if (spec->uid >= 0 && setuid((uid_t)spec->uid) < 0)
+    child_fail(errfd, "setuid %lld: %s", spec->uid, strerror(errno));
   environ = (char **)spec->envp;
   execvp(spec->argv[0], (char *const *)spec->argv);
   child_fail(errfd, "exec %s: %s", spec->argv[0], strerror(errno));
