@@ -303,11 +303,24 @@ export class ServiceAllocations {
     if (dryRun) return nothingPending;
     const nowIp = heldIp(spec);
     const nowPorts = new Set(heldPorts(spec));
+    let stored = false;
     return {
-      abort,
+      // Once the write is stored its values are the Service's: an abort after that (the
+      // caller's error path) must not free them.
+      abort: async () => {
+        if (!stored) await abort();
+      },
       commit: async () => {
-        if (oldIp !== undefined && oldIp !== nowIp) await this.#releaseIp(oldIp, owner);
-        for (const np of oldPorts) if (!nowPorts.has(np)) await this.nodePorts.release(np, owner);
+        stored = true;
+        taken.splice(0);
+        // Freeing what the Service gave up may fail (store unreachable); the repair pass
+        // frees such records later, and the write itself stands.
+        try {
+          if (oldIp !== undefined && oldIp !== nowIp) await this.#releaseIp(oldIp, owner);
+          for (const np of oldPorts) if (!nowPorts.has(np)) await this.nodePorts.release(np, owner);
+        } catch {
+          // left to the repair pass
+        }
       },
     };
   }

@@ -301,6 +301,15 @@ describe('ServiceAllocations', () => {
     expect(await store.count(allocationPrefix)).toBe(0);
   });
 
+  it('an abort after the commit (a later error on the write path) keeps the stored values', async () => {
+    const { store } = openStore();
+    const alloc = new ServiceAllocations(store);
+    const pending = await alloc.allocate(svc('kept', { type: 'NodePort' }), undefined, false);
+    await pending.commit();
+    await pending.abort();
+    expect(await store.count(allocationPrefix)).toBe(2);
+  });
+
   it('an aborted write gives back what it took', async () => {
     const { store } = openStore();
     const alloc = new ServiceAllocations(store);
