@@ -7,13 +7,20 @@ import { defineExtensionKind } from './plugin.ts';
  * so calling it twice with the same set changes nothing.
  */
 
-/** ServicePort is one port of a service and where it goes on the endpoints. */
+/** ServiceEndpoint is one ready endpoint of a service port: an address and the port it listens on. */
+export interface ServiceEndpoint {
+  readonly ip: string;
+  /** port is the endpoint's own port for this service port (a named targetPort resolves per pod). */
+  readonly port: number;
+}
+
+/** ServicePort is one port of a service and the ready endpoints it goes to. */
 export interface ServicePort {
   readonly name?: string;
   readonly protocol: 'TCP' | 'UDP' | 'SCTP';
   readonly port: number;
-  readonly targetPort: number;
   readonly nodePort?: number;
+  readonly endpoints: readonly ServiceEndpoint[];
 }
 
 /** ServiceRoute is one service with its ready endpoints, as the agent hands it over. */
@@ -24,7 +31,10 @@ export interface ServiceRoute {
   readonly type: string;
   readonly clusterIPs: readonly string[];
   readonly ports: readonly ServicePort[];
-  readonly endpoints: readonly string[];
+  /** loadBalancerIPs are the addresses in status.loadBalancer.ingress, forwarded like the cluster IP. */
+  readonly loadBalancerIPs?: readonly string[];
+  /** affinitySeconds, when set, keeps a client on one endpoint that long (sessionAffinity ClientIP). */
+  readonly affinitySeconds?: number;
 }
 
 /** ServiceCapabilities lists the Service types and protocols an implementation handles. */
