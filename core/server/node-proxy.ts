@@ -52,7 +52,7 @@ const defaultNodePort = 10250;
  * containerOf picks the container a request addresses, as Kubernetes does: the named one (any
  * container kind), or the only one when none is named.
  */
-function containerOf(pod: KubeObject, asked: string | undefined): string {
+export function containerOf(pod: KubeObject, asked: string | undefined): string {
   const spec = (pod.spec ?? {}) as PodSpecView;
   const name = pod.metadata?.name ?? '';
   const main = (spec.containers ?? []).map((c) => c.name);
@@ -72,7 +72,7 @@ function containerOf(pod: KubeObject, asked: string | undefined): string {
 }
 
 /** nodeError turns a node endpoint's refusal (plain text, kubelet-style) into a Status error. */
-function nodeError(status: number, body: string): SkiffError {
+export function nodeError(status: number, body: string): SkiffError {
   const message = body.trim() || `the node answered ${status}`;
   if (status === 400) return new SkiffError('BadRequest', message);
   if (status === 404) return new SkiffError('NotFound', message);
