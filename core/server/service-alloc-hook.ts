@@ -325,13 +325,18 @@ export class ServiceAllocations {
     };
   }
 
-  /** release frees what a deleted Service held; call it once the delete is stored. */
+  /** release frees what a deleted Service held; call it once the delete is stored. Never throws. */
   async release(object: KubeObject): Promise<void> {
     const svc = object as Service;
     const owner = { namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '' };
     const ip = heldIp(svc.spec);
-    if (ip !== undefined) await this.#releaseIp(ip, owner);
-    for (const np of new Set(heldPorts(svc.spec))) await this.nodePorts.release(np, owner);
+    // The delete is stored already: a record that cannot be freed now is the repair pass's.
+    try {
+      if (ip !== undefined) await this.#releaseIp(ip, owner);
+      for (const np of new Set(heldPorts(svc.spec))) await this.nodePorts.release(np, owner);
+    } catch {
+      // left to the repair pass
+    }
   }
 
   async #releaseIp(ip: string, owner: AllocationOwner): Promise<void> {
