@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../sdk/api/meta.ts';
+import { nodeLease } from '../agent/node.ts';
 
 /** SimNodeSpec is the shape every simulated node shares. */
 export interface SimNodeSpec {
@@ -71,18 +72,9 @@ export function simNodeStatus(name: string, hostIP: string, spec: SimNodeSpec): 
   };
 }
 
-/** simLease is the Lease a simulated node renews in kube-node-lease. */
+/** simLease is the Lease a simulated node renews in kube-node-lease: a real node's, shared. */
 export function simLease(name: string, durationSeconds: number): KubeObject {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: { name, namespace: 'kube-node-lease' },
-    spec: {
-      holderIdentity: name,
-      leaseDurationSeconds: durationSeconds,
-      renewTime: new Date().toISOString().replace('Z', '000Z'),
-    },
-  } as KubeObject;
+  return nodeLease(name, durationSeconds);
 }
 
 interface PodShape {

@@ -3,6 +3,7 @@ import type { KubeClient } from '../../sdk/client/client.ts';
 import type { ResourceRef } from '../../sdk/client/resource.ts';
 import { Informer } from '../../sdk/controller/informer.ts';
 import { isSkiffError } from '../../sdk/errors.ts';
+import { microTime } from '../agent/node.ts';
 import { nodeAddresses, PodIpPool } from './addresses.ts';
 import { runningPodStatus, type SimNodeSpec, simLease, simNode, simNodeStatus } from './objects.ts';
 
@@ -181,7 +182,7 @@ export class NodeSimulator {
   async #renew(node: SimulatedNode): Promise<void> {
     const duration = this.#opts.leaseDurationSeconds ?? 40;
     const { name } = node;
-    const renewTime = new Date().toISOString().replace('Z', '000Z');
+    const renewTime = microTime();
     try {
       await node.client.patch(leasesRef, name, 'merge', { spec: { renewTime } });
     } catch (err) {
