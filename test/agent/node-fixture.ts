@@ -99,6 +99,8 @@ export async function startContainer(
   name: string,
   attempt: number,
   script: string,
+  /** stdin keeps the container's standard input open, for attach. */
+  stdin = false,
 ): Promise<string> {
   const podLabels = (sandbox.config as { labels: Record<string, string> }).labels;
   const { containerId } = await f.runtime.createContainer({
@@ -109,6 +111,7 @@ export async function startContainer(
       command: ['sh', '-c', script],
       logPath: `${name}/${attempt}.log`,
       labels: { ...podLabels, 'io.kubernetes.container.name': name },
+      stdin,
     },
     sandboxConfig: sandbox.config,
   });

@@ -153,3 +153,24 @@ describe('node endpoint: exec over WebSocket v5', () => {
     expect(bad.refused).toBe(401);
   });
 });
+
+describe('node endpoint: attach over WebSocket v5', () => {
+  it("attach writes to the main process's stdin and reads its output", async () => {
+    await startContainer(f, pod, 'reader', 0, 'while read l; do echo "got $l"; done', true);
+    const s = await nodeStream(
+      f,
+      '/attach/default/web/reader?stdin=true&stdout=true&stderr=true',
+      (ws, got) => {
+        ws.send(Buffer.from([0, ...Buffer.from('hi\n')]));
+        const check = setInterval(() => {
+          if (!got.out.includes('got hi\n')) return;
+          clearInterval(check);
+          ws.close(1000);
+        }, 50);
+        ws.on('close', () => clearInterval(check));
+      },
+    );
+    expect(s.protocol).toBe('v5.channel.k8s.io');
+    expect(s.out).toBe('got hi\n');
+  });
+});
