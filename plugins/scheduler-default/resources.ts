@@ -1,4 +1,10 @@
-import { type FilterPlugin, type ScorePlugin, status, success } from '../../sdk/scheduler.ts';
+import {
+  type FilterPlugin,
+  type SchedulingPod,
+  type ScorePlugin,
+  status,
+  success,
+} from '../../sdk/scheduler.ts';
 import {
   allocatableOf,
   nodeRequested,
@@ -6,6 +12,19 @@ import {
   podRequests,
   podScoringRequests,
 } from '../../sdk/scheduler-resources.ts';
+
+// Both scores ask for the incoming pod's scoring requests once per feasible node: remember
+// the last pod's, so a cycle pays for one lookup instead of one per node and plugin.
+let lastPod: SchedulingPod | undefined;
+let lastOwn = { cpu: 0, memory: 0 };
+
+function ownScoring(pod: SchedulingPod): { cpu: number; memory: number } {
+  if (pod !== lastPod) {
+    lastOwn = podScoringRequests(pod);
+    lastPod = pod;
+  }
+  return lastOwn;
+}
 
 /**
  * nodeResourcesFit checks the pod's requests against what is left of the node's allocatable,
@@ -32,7 +51,7 @@ export const nodeResourcesFit = {
     return reasons === undefined ? success : status('Unschedulable', ...reasons);
   },
   score(_state, pod, info) {
-    const own = podScoringRequests(pod);
+    const own = ownScoring(pod);
     const used = nonZeroRequestedOf(info);
     const alloc = allocatableOf(info);
     const score =
@@ -47,7 +66,7 @@ export const nodeResourcesFit = {
 export const nodeResourcesBalancedAllocation = {
   name: 'NodeResourcesBalancedAllocation',
   score(_state, pod, info) {
-    const own = podScoringRequests(pod);
+    const own = ownScoring(pod);
     const used = nonZeroRequestedOf(info);
     const alloc = allocatableOf(info);
     const cpu = own.cpu + used.cpu;
