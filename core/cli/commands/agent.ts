@@ -4,10 +4,12 @@ import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../../../sdk/client/client.ts';
 import { connectRuntime, type RuntimeClient } from '../../../sdk/runtime/client.ts';
+import type { ServiceType } from '../../../sdk/service.ts';
 import { NodeAgent } from '../../agent/agent.ts';
 import { obtainNodeCredential } from '../../agent/join.ts';
 import { type NodeServer, startNodeServer } from '../../agent/node-server.ts';
 import { ProbeManager } from '../../agent/probes/manager.ts';
+import { ServiceProxy } from '../../agent/proxy.ts';
 import { untilSignal } from './server.ts';
 import { type NodeRuntime, startNodeRuntime } from './up-runtime.ts';
 
@@ -46,6 +48,8 @@ export interface StartAgentOptions {
   hostIP?: string;
   port?: number;
   clusterDNS?: string[];
+  /** serviceTypes forward Services on this node (the agent's service proxy); none: no proxy. */
+  serviceTypes?: readonly ServiceType[];
   onError?: (message: string) => void;
 }
 
@@ -73,9 +77,15 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     findPod: (namespace, name) => agent.findPod(namespace, name),
   });
   agent.node.setDaemonPort(server.port);
+  const proxy =
+    opts.serviceTypes && opts.serviceTypes.length > 0
+      ? new ServiceProxy({ client: opts.client, types: opts.serviceTypes, onError: opts.onError })
+      : undefined;
   try {
     await agent.start();
+    await proxy?.start();
   } catch (err) {
+    await proxy?.stop();
     await agent.stop();
     await server.close();
     throw err;
@@ -84,6 +94,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     agent,
     endpointPort: server.port,
     async stop(options = {}) {
+      await proxy?.stop();
       await agent.stop();
       if (options.stopPods) await agent.stopPods();
       await server.close();
