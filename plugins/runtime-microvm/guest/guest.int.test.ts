@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -103,6 +104,12 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
     writeRootfs(join(share, 'images', 'busybox'));
     mkdirSync(join(share, 'volumes', 'config'), { recursive: true });
     writeFileSync(join(share, 'volumes', 'config', 'greeting'), 'hello from the host\n');
+    // An image whose /etc/hostname points at a path of the guest's own root (the share).
+    writeRootfs(join(share, 'images', 'linked'));
+    symlinkSync(
+      '/run/skiff/share/volumes/config/greeting',
+      join(share, 'images/linked/etc/hostname'),
+    );
     image = await buildInitramfs({ cacheDir: join(work, 'cache') });
 
     fsd = await startDaemon({
@@ -375,6 +382,15 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
     expect(r.stderr.toString()).toMatch(/Read-only file system/);
     expect(existsSync(join(share, rootfs, 'etc', 'written'))).toBe(false);
     expect(readdirSync(join(share, 'volumes', 'config'))).toEqual(['greeting']);
+  });
+
+  it('follows no link of the image out of the container when it writes /etc/hostname', async () => {
+    await guest().createContainer({ name: 'linked', rootfs: 'images/linked', argv: ['true'], env });
+    expect(await events.exitOf('linked')).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(join(share, 'volumes', 'config', 'greeting'), 'utf8')).toBe(
+      'hello from the host\n',
+    );
+    await guest().removeContainer('linked');
   });
 
   it.each([

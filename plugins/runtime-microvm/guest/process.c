@@ -235,14 +235,15 @@ static void setup_root(int errfd, const char *root, const struct process_spec *s
     AT("/dev/%s", links[i][1]);
     if (symlink(links[i][0], p) < 0) child_fail(errfd, "link /dev/%s: %s", links[i][1], strerror(errno));
   }
-  /* The VM's hostname, as a pod's containers see theirs; written into the overlay's upper. */
+  /* The VM's hostname, as a pod's containers see theirs; written into the overlay's upper.
+   * No symbolic link is followed: the image's links point into the guest's own root here. */
   struct stat st;
   AT("%s", "/etc");
-  if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+  if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     AT("%s", "/etc/hostname");
-    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd >= 0) {
       dprintf(fd, "%s\n", host);
       close(fd);
