@@ -350,4 +350,55 @@ spec:
     const node = JSON.parse((await kubectl('get', 'node', cluster.nodeName, '-o', 'json')).stdout);
     expect(node.status.runtimeHandlers).toEqual([{ name: 'alt', features: {} }]);
   }, 90_000);
+  it('wires probes: readiness gates Ready, a failed liveness probe restarts the container', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: probed
+  labels: { app: probed }
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: main
+    image: skiff.local/busybox:1
+    command: ["sh", "-c", "touch /tmp/alive; exec sleep 3600"]
+    readinessProbe:
+      exec: { command: ["cat", "/tmp/ready"] }
+      periodSeconds: 1
+    livenessProbe:
+      exec: { command: ["cat", "/tmp/alive"] }
+      periodSeconds: 1
+      failureThreshold: 2
+`;
+    expect((await cluster.server.kubectl(['apply', '-f', '-'], { input: manifest })).code).toBe(0);
+    const get = () =>
+      cluster.client.get<Pod>(
+        { group: '', version: 'v1', plural: 'pods', namespace: 'default' },
+        'probed',
+      );
+    const first = await waitFor('the container running but not ready', async () => {
+      const p = await get();
+      const cs = p.status?.containerStatuses?.[0];
+      return cs?.state?.running && p.status?.phase === 'Running' ? p : undefined;
+    });
+    expect(first.status?.containerStatuses?.[0]?.ready).toBe(false);
+    expect(first.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+    const id = (first.status?.containerStatuses?.[0]?.containerID ?? '').replace(/^[^:]+:\/\//, '');
+    await cluster.cri.execSync({ containerId: id, cmd: ['touch', '/tmp/ready'], timeout: 5 });
+    await waitFor(
+      'Ready',
+      async () =>
+        (await get()).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+    );
+    await cluster.cri.execSync({ containerId: id, cmd: ['rm', '/tmp/alive'], timeout: 5 });
+    const restarted = await waitFor('a restart after the liveness probe failed', async () => {
+      const cs = (await get()).status?.containerStatuses?.[0];
+      return cs && cs.restartCount >= 1 && cs.state?.running ? cs : undefined;
+    });
+    expect(restarted.containerID).not.toBe(first.status?.containerStatuses?.[0]?.containerID);
+    const events = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=probed');
+    expect(events.stdout).toMatch(/Unhealthy/);
+    expect(events.stdout).toMatch(/Container main failed liveness probe, will be restarted/);
+    expect((await kubectl('delete', 'pod', 'probed', '--wait=true', '--timeout=60s')).code).toBe(0);
+  }, 90_000);
 });
