@@ -20,6 +20,8 @@ import {
 } from '../../sdk/index.ts';
 import {
   desiredSlices,
+  endpointsManagedBy,
+  endpointsManagedByLabel,
   endpointsSubsets,
   managedBy,
   managedByLabel,
@@ -92,7 +94,10 @@ export class EndpointsReconciler {
     if (svc === undefined) {
       // A Service without a selector keeps the Endpoints its user wrote; a deleted one loses
       // what this controller made (its slices would go with it through their owner anyway).
-      if (current !== undefined && current.metadata?.labels?.[managedByLabel] === managedBy)
+      if (
+        current !== undefined &&
+        current.metadata?.labels?.[endpointsManagedByLabel] === endpointsManagedBy
+      )
         await this.#gone(ref('v1', 'Endpoints', key.namespace), key.name);
       for (const s of slices)
         await this.#gone(
@@ -125,7 +130,10 @@ export class EndpointsReconciler {
     members: ReturnType<typeof podEndpoints>,
   ): Promise<void> {
     const ns = svc.metadata?.namespace ?? '';
-    const labels = { ...(svc.metadata?.labels ?? {}), [managedByLabel]: managedBy };
+    const labels = {
+      ...(svc.metadata?.labels ?? {}),
+      [endpointsManagedByLabel]: endpointsManagedBy,
+    };
     const subsets = endpointsSubsets(members) ?? [];
     const desired: api.Endpoints = {
       apiVersion: 'v1',

@@ -11,6 +11,12 @@ export const serviceNameLabel = 'kubernetes.io/service-name';
 /** managedByLabel names the controller that owns a slice. */
 export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
 
+/** endpointsManagedByLabel marks Endpoints this controller made (as Kubernetes 1.33 labels them). */
+export const endpointsManagedByLabel = 'endpoints.kubernetes.io/managed-by';
+
+/** endpointsManagedBy is that label's value. */
+export const endpointsManagedBy = 'endpoint-controller';
+
 type Pod = api.Pod;
 type Service = api.Service;
 type EndpointPort = { name?: string; port: number; protocol: string; appProtocol?: string };

@@ -177,6 +177,10 @@ describe('Endpoints and EndpointSlice controller', () => {
     const d = await kubectl('describe', 'svc', 'web');
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toMatch(/^Endpoints:\s+\d+\.\d+\.\d+\.\d+:8080,/m);
+    expect((await client.get<api.Endpoints>(endpoints, 'web')).metadata?.labels).toEqual({
+      tier: 'front',
+      'endpoints.kubernetes.io/managed-by': 'endpoint-controller',
+    });
     const [slice, ...more] = await sliceOf('web');
     expect(more).toEqual([]);
     expect(slice?.metadata?.labels).toMatchObject({
