@@ -78,6 +78,30 @@ const gate = {
 } satisfies PermitPlugin;
 
 describe('Scheduler framework cycles', () => {
+  it('lets I/O in while it works through a long queue', async () => {
+    const { cluster, scheduler } = run([], []);
+    for (let n = 0; n < 20; n++) {
+      cluster.putNode({
+        metadata: { name: `n${n}` },
+        status: { allocatable: { cpu: '100', memory: '100Gi', pods: '500' } },
+      });
+    }
+    for (let i = 0; i < 3000; i++) cluster.putPod(pod(`p${i}`));
+    // A macrotask probe: it only runs when the loop pauses for I/O.
+    const seen: number[] = [];
+    let probing = true;
+    const probe = () => {
+      seen.push(scheduler.cycles);
+      if (probing) setImmediate(probe);
+    };
+    setImmediate(probe);
+    await scheduler.idle();
+    probing = false;
+    expect(cluster.bindings).toBe(3000);
+    const midway = seen.filter((c) => c > 0 && c < 3000);
+    expect(midway.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('weights scores: the heavier plugin decides', async () => {
     const likes = (name: string, label: string) =>
       ({
