@@ -1,0 +1,126 @@
+// Kubernetes' Ingress matching rules as pure functions: which Ingresses this controller serves
+// (IngressClass), and which backend a request's host and path reach.
+import type { api } from '../../sdk/index.ts';
+
+/** ingressControllerName is the spec.controller value of IngressClasses this plugin serves. */
+export const ingressControllerName = 'skiff.io/ingress-http';
+
+const legacyClassAnnotation = 'kubernetes.io/ingress.class';
+const defaultClassAnnotation = 'ingressclass.kubernetes.io/is-default-class';
+
+/** ClassOptions say which Ingresses are ours. */
+export interface ClassOptions {
+  readonly controller: string;
+  /** withoutClass serves Ingresses naming no class even when no default class is ours. */
+  readonly withoutClass: boolean;
+}
+
+/** isServed tells whether an Ingress belongs to this controller through its class. */
+export function isServed(
+  ingress: api.Ingress,
+  classes: readonly api.IngressClass[],
+  opts: ClassOptions,
+): boolean {
+  const named =
+    ingress.spec?.ingressClassName ?? ingress.metadata?.annotations?.[legacyClassAnnotation];
+  if (named !== undefined && named !== '') {
+    const cls = classes.find((c) => c.metadata?.name === named);
+    return cls?.spec?.controller === opts.controller;
+  }
+  if (opts.withoutClass) return true;
+  return classes.some(
+    (c) =>
+      c.spec?.controller === opts.controller &&
+      c.metadata?.annotations?.[defaultClassAnnotation] === 'true',
+  );
+}
+
+/** hostMatches applies a rule's host: empty matches all, `*.a.b` matches exactly one label. */
+export function hostMatches(ruleHost: string | undefined, host: string): boolean {
+  if (ruleHost === undefined || ruleHost === '') return true;
+  const want = ruleHost.toLowerCase();
+  const got = host.toLowerCase();
+  if (!want.startsWith('*.')) return want === got;
+  const suffix = want.slice(1);
+  if (!got.endsWith(suffix)) return false;
+  const label = got.slice(0, got.length - suffix.length);
+  return label !== '' && !label.includes('.');
+}
+
+const segments = (p: string) => p.split('/').filter((s) => s !== '');
+
+/**
+ * pathMatches applies one path of a rule. Exact compares the whole path; Prefix (and
+ * ImplementationSpecific, which this controller reads as Prefix) compares whole `/` elements,
+ * so /foo matches /foo and /foo/bar but not /foobar.
+ */
+export function pathMatches(pathType: string | undefined, rulePath: string, path: string): boolean {
+  if (pathType === 'Exact') return rulePath === path;
+  const want = segments(rulePath);
+  const got = segments(path);
+  return want.length <= got.length && want.every((s, i) => s === got[i]);
+}
+
+/** Route is what a request reached: the backend and the Ingress it came from. */
+export interface Route {
+  readonly ingress: api.Ingress;
+  readonly backend: api.IngressBackend;
+}
+
+interface Candidate extends Route {
+  readonly length: number;
+  readonly exact: boolean;
+}
+
+const hostTier = (ruleHost: string | undefined) =>
+  ruleHost === undefined || ruleHost === '' ? 2 : ruleHost.startsWith('*.') ? 1 : 0;
+
+/** ingressOrder sorts oldest first, then by namespace and name, so conflicts resolve stably. */
+export function ingressOrder(a: api.Ingress, b: api.Ingress): number {
+  const ta = a.metadata?.creationTimestamp ?? '';
+  const tb = b.metadata?.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = `${a.metadata?.namespace}/${a.metadata?.name}`;
+  const kb = `${b.metadata?.namespace}/${b.metadata?.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * route finds the backend of a request among served Ingresses. A precise host rule beats a
+ * wildcard one, which beats a rule without host; within them the longest matching path wins
+ * and Exact beats Prefix of the same length. With no path matched, the oldest defaultBackend
+ * answers; with none, undefined (404).
+ */
+export function route(
+  ingresses: readonly api.Ingress[],
+  host: string,
+  path: string,
+): Route | undefined {
+  const sorted = [...ingresses].sort(ingressOrder);
+  const tiers: Candidate[][] = [[], [], []];
+  for (const ingress of sorted)
+    for (const rule of ingress.spec?.rules ?? []) {
+      if (!hostMatches(rule.host, host)) continue;
+      for (const p of rule.http?.paths ?? []) {
+        const rulePath = p.path ?? '/';
+        if (!pathMatches(p.pathType, rulePath, path)) continue;
+        const exact = p.pathType === 'Exact';
+        const length = exact ? rulePath.length : rulePath.replace(/\/+$/, '').length;
+        tiers[hostTier(rule.host)]?.push({ ingress, backend: p.backend, length, exact });
+      }
+    }
+  for (const tier of tiers) {
+    let best: Candidate | undefined;
+    for (const c of tier)
+      if (
+        best === undefined ||
+        c.length > best.length ||
+        (c.length === best.length && c.exact && !best.exact)
+      )
+        best = c;
+    if (best) return { ingress: best.ingress, backend: best.backend };
+  }
+  const fallback = sorted.find((i) => i.spec?.defaultBackend !== undefined);
+  const backend = fallback?.spec?.defaultBackend;
+  return fallback && backend ? { ingress: fallback, backend } : undefined;
+}
