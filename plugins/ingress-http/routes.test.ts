@@ -66,6 +66,10 @@ describe('route', () => {
         http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('host-a') }] },
       },
       {
+        host: 'only.example.com',
+        http: { paths: [{ path: '/only', pathType: 'Exact', backend: backend('only') }] },
+      },
+      {
         host: '*.example.com',
         http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('wild') }] },
       },
@@ -81,6 +85,8 @@ describe('route', () => {
     ['a.example.com', '/foo', 'host-a'],
     ['b.example.com', '/foo', 'wild'],
     ['c.b.example.com', '/foo', 'exact-foo'],
+    ['only.example.com', '/other', 'fallback'],
+    ['only.example.com', '/foo', 'fallback'],
   ])('host %s path %s goes to %s', (host, path, want) => {
     expect(route([d, a], host, path)?.backend.service?.name).toBe(want);
   });

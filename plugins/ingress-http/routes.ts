@@ -86,10 +86,11 @@ export function ingressOrder(a: api.Ingress, b: api.Ingress): number {
 }
 
 /**
- * route finds the backend of a request among served Ingresses. A precise host rule beats a
- * wildcard one, which beats a rule without host; within them the longest matching path wins
- * and Exact beats Prefix of the same length. With no path matched, the oldest defaultBackend
- * answers; with none, undefined (404).
+ * route finds the backend of a request among served Ingresses. As a web server picks one
+ * virtual host, the request belongs to the precise host's rules if any Ingress has them, else
+ * to the matching wildcard's, else to the rules without host; within those the longest
+ * matching path wins and Exact beats Prefix of the same length. With no path matched, the
+ * oldest defaultBackend answers; with none, undefined (404).
  */
 export function route(
   ingresses: readonly api.Ingress[],
@@ -98,9 +99,13 @@ export function route(
 ): Route | undefined {
   const sorted = [...ingresses].sort(ingressOrder);
   const tiers: Candidate[][] = [[], [], []];
+  let tier = tiers.length;
+  for (const ingress of sorted)
+    for (const rule of ingress.spec?.rules ?? [])
+      if (hostMatches(rule.host, host)) tier = Math.min(tier, hostTier(rule.host));
   for (const ingress of sorted)
     for (const rule of ingress.spec?.rules ?? []) {
-      if (!hostMatches(rule.host, host)) continue;
+      if (!hostMatches(rule.host, host) || hostTier(rule.host) !== tier) continue;
       for (const p of rule.http?.paths ?? []) {
         const rulePath = p.path ?? '/';
         if (!pathMatches(p.pathType, rulePath, path)) continue;
