@@ -110,6 +110,7 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
       '/run/skiff/share/volumes/config/greeting',
       join(share, 'images/linked/etc/hostname'),
     );
+    symlinkSync('/run/skiff/share/volumes', join(share, 'images/linked/data'));
     image = await buildInitramfs({ cacheDir: join(work, 'cache') });
 
     fsd = await startDaemon({
@@ -384,12 +385,20 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
     expect(readdirSync(join(share, 'volumes', 'config'))).toEqual(['greeting']);
   });
 
-  it('follows no link of the image out of the container when it writes /etc/hostname', async () => {
-    await guest().createContainer({ name: 'linked', rootfs: 'images/linked', argv: ['true'], env });
+  it('follows no link of the image out of the container (hostname file, mount points)', async () => {
+    await guest().createContainer({
+      name: 'linked',
+      rootfs: 'images/linked',
+      argv: ['sh', '-c', 'cat /data/escape/greeting'],
+      env,
+      mounts: [{ source: 'volumes/config', destination: '/data/escape', readonly: true }],
+    });
     expect(await events.exitOf('linked')).toMatchObject({ exitCode: 0 });
+    expect(events.outputOf('linked').stdout).toBe('hello from the host\n');
     expect(readFileSync(join(share, 'volumes', 'config', 'greeting'), 'utf8')).toBe(
       'hello from the host\n',
     );
+    expect(readdirSync(join(share, 'volumes'))).toEqual(['config']);
     await guest().removeContainer('linked');
   });
 
