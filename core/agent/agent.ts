@@ -13,6 +13,7 @@ import { NodeRegistration } from './node.ts';
 import type { PodRuntime } from './observe.ts';
 import { type ProbeTracker, syncPod, type WorkerContext } from './pod-worker.ts';
 import type { ProbeEvents } from './probes/types.ts';
+import { runtimeObjectsByPod, stopAllSandboxes } from './relist.ts';
 import { type DnsSettings, podLabel } from './runtime-objects.ts';
 import { removeSandboxes, stopOne, terminatePod } from './terminate.ts';
 
@@ -174,26 +175,9 @@ export class NodeAgent {
    * period capped at capSeconds, as a node shutting down does; they start again on the next run.
    */
   async stopPods(capSeconds = 10): Promise<void> {
-    await Promise.all(
-      [...this.#runtimes.values()].map(async (rt) => {
-        const sandboxes = await rt.client.listPodSandbox({});
-        await Promise.all(
-          sandboxes.items
-            .filter((s) => s.labels[podLabel.uid] && s.state === 'SANDBOX_READY')
-            .map(async (s) => {
-              const pod = this.#pods.get(s.labels[podLabel.uid] ?? '');
-              const grace = Math.min(capSeconds, pod?.spec?.terminationGracePeriodSeconds ?? 30);
-              const inside = await rt.client.listContainers({ filter: { podSandboxId: s.id } });
-              await Promise.all(
-                inside.containers
-                  .filter((c) => c.state === 'CONTAINER_RUNNING')
-                  .map((c) => rt.client.stopContainer({ containerId: c.id, timeout: grace })),
-              );
-              await rt.client.stopPodSandbox({ podSandboxId: s.id });
-            }),
-        );
-      }),
-    );
+    const grace = (uid: string) =>
+      Math.min(capSeconds, this.#pods.get(uid)?.spec?.terminationGracePeriodSeconds ?? 30);
+    await Promise.all([...this.#runtimes.values()].map((rt) => stopAllSandboxes(rt, grace)));
   }
 
   /** findPod names the pod's uid and runtime handler, for the node endpoint (logs, exec). */
@@ -429,21 +413,7 @@ export class NodeAgent {
 
   /** relistOnce lists every runtime's pod objects and wakes the workers of pods that changed. */
   async #relistOnce(): Promise<void> {
-    const now = new Map<string, string[]>();
-    for (const rt of this.#runtimes.values()) {
-      const [sandboxes, containers] = await Promise.all([
-        rt.client.listPodSandbox({}),
-        rt.client.listContainers({}),
-      ]);
-      for (const s of sandboxes.items) {
-        const uid = s.labels[podLabel.uid];
-        if (uid) now.set(uid, [...(now.get(uid) ?? []), `${s.id}:${s.state}`]);
-      }
-      for (const c of containers.containers) {
-        const uid = c.labels[podLabel.uid];
-        if (uid) now.set(uid, [...(now.get(uid) ?? []), `${c.id}:${c.state}`]);
-      }
-    }
+    const now = await runtimeObjectsByPod([...this.#runtimes.values()]);
     for (const [uid, parts] of now) {
       const sig = parts.sort().join(',');
       // Objects of pods no longer bound here are cleaned up by their worker.
