@@ -11,7 +11,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { api, Logger } from '../../sdk/index.ts';
 import { resolveBackends, type Target } from './backends.ts';
-import { route } from './routes.ts';
+import { rewriteTarget, route } from './routes.ts';
 
 /** RoutingSources are the caches the proxy reads on each request. */
 export interface RoutingSources {
@@ -97,7 +97,7 @@ export async function startIngressProxy(opts: {
         host: target.ip,
         port: target.port,
         method: req.method,
-        path: req.url,
+        path: rewriteTarget(found, req.url ?? '/'),
         headers: forwardHeaders(req),
       },
       (up) => {

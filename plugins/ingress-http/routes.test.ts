@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { api } from '../../sdk/index.ts';
 import { resolveBackends } from './backends.ts';
-import { hostMatches, isServed, pathMatches, route } from './routes.ts';
+import { hostMatches, isServed, pathMatches, rewriteTarget, route } from './routes.ts';
 
 const backend = (name: string, number = 80): api.IngressBackend => ({
   service: { name, port: { number } },
@@ -169,5 +169,40 @@ describe('resolveBackends', () => {
     expect(resolveBackends(backend('s'), svc, { ...eps, subsets: [] })).toEqual({
       unavailable: 'service s has no ready endpoints on port http',
     });
+  });
+});
+
+describe('rewrite-target and regex paths', () => {
+  const annotated = (annotations: Record<string, string>, path: string, pathType: string) =>
+    ({
+      metadata: { name: 'r', namespace: 'default', annotations },
+      spec: { rules: [{ http: { paths: [{ path, pathType, backend: backend('s') }] } }] },
+    }) as api.Ingress;
+  const rewrite = { 'nginx.ingress.kubernetes.io/rewrite-target': '/' };
+  it.each([
+    [rewrite, '/service1', 'ImplementationSpecific', '/service1/a?x=1', '/?x=1'],
+    [rewrite, '/service1', 'Prefix', '/service1/a', '/'],
+    [
+      { 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' },
+      '/app(/|$)(.*)',
+      'ImplementationSpecific',
+      '/app/x/y?q',
+      '/x/y?q',
+    ],
+    [{}, '/service1', 'ImplementationSpecific', '/service1/a', '/service1/a'],
+  ])('%o %s (%s) sends %s as %s', (annotations, path, type, url, want) => {
+    const found = route([annotated(annotations, path, type)], 'h', url.split('?')[0] ?? '');
+    expect(found).toBeDefined();
+    expect(rewriteTarget(found as NonNullable<typeof found>, url)).toBe(want);
+  });
+  it('matches regex paths only where the annotations ask for them', () => {
+    const regexPath = '/app(/|$)(.*)';
+    expect(
+      route([annotated(rewrite, regexPath, 'ImplementationSpecific')], 'h', '/app/x'),
+    ).toBeDefined();
+    expect(
+      route([annotated({}, regexPath, 'ImplementationSpecific')], 'h', '/app/x'),
+    ).toBeUndefined();
+    expect(route([annotated(rewrite, '/[', 'ImplementationSpecific')], 'h', '/x')).toBeUndefined();
   });
 });

@@ -5,6 +5,8 @@ import type { api } from '../../sdk/index.ts';
 /** ingressControllerName is the spec.controller value of IngressClasses this plugin serves. */
 export const ingressControllerName = 'skiff.io/ingress-http';
 
+const rewriteAnnotation = 'nginx.ingress.kubernetes.io/rewrite-target';
+const regexAnnotation = 'nginx.ingress.kubernetes.io/use-regex';
 const legacyClassAnnotation = 'kubernetes.io/ingress.class';
 const defaultClassAnnotation = 'ingressclass.kubernetes.io/is-default-class';
 
@@ -47,6 +49,21 @@ export function hostMatches(ruleHost: string | undefined, host: string): boolean
   return label !== '' && !label.includes('.');
 }
 
+// Paths are regular expressions, anchored at the start and case-blind, in Ingresses that use
+// ingress-nginx's rewrite-target or use-regex annotations with pathType ImplementationSpecific.
+function regexOf(rulePath: string): RegExp | undefined {
+  try {
+    return new RegExp(`^${rulePath}`, 'i');
+  } catch {
+    return undefined;
+  }
+}
+
+const usesRegex = (ingress: api.Ingress) => {
+  const a = ingress.metadata?.annotations ?? {};
+  return a[rewriteAnnotation] !== undefined || a[regexAnnotation] === 'true';
+};
+
 const segments = (p: string) => p.split('/').filter((s) => s !== '');
 
 /**
@@ -54,8 +71,14 @@ const segments = (p: string) => p.split('/').filter((s) => s !== '');
  * ImplementationSpecific, which this controller reads as Prefix) compares whole `/` elements,
  * so /foo matches /foo and /foo/bar but not /foobar.
  */
-export function pathMatches(pathType: string | undefined, rulePath: string, path: string): boolean {
+export function pathMatches(
+  pathType: string | undefined,
+  rulePath: string,
+  path: string,
+  regex = false,
+): boolean {
   if (pathType === 'Exact') return rulePath === path;
+  if (regex && pathType === 'ImplementationSpecific') return regexOf(rulePath)?.test(path) ?? false;
   const want = segments(rulePath);
   const got = segments(path);
   return want.length <= got.length && want.every((s, i) => s === got[i]);
@@ -65,6 +88,9 @@ export function pathMatches(pathType: string | undefined, rulePath: string, path
 export interface Route {
   readonly ingress: api.Ingress;
   readonly backend: api.IngressBackend;
+  /** path is the rule path that matched (none for a default backend). */
+  readonly path?: string;
+  readonly pathType?: string;
 }
 
 interface Candidate extends Route {
@@ -98,34 +124,62 @@ export function route(
   path: string,
 ): Route | undefined {
   const sorted = [...ingresses].sort(ingressOrder);
-  const tiers: Candidate[][] = [[], [], []];
-  let tier = tiers.length;
+  let tier = 3;
   for (const ingress of sorted)
     for (const rule of ingress.spec?.rules ?? [])
       if (hostMatches(rule.host, host)) tier = Math.min(tier, hostTier(rule.host));
+  let best: Candidate | undefined;
   for (const ingress of sorted)
     for (const rule of ingress.spec?.rules ?? []) {
       if (!hostMatches(rule.host, host) || hostTier(rule.host) !== tier) continue;
       for (const p of rule.http?.paths ?? []) {
         const rulePath = p.path ?? '/';
-        if (!pathMatches(p.pathType, rulePath, path)) continue;
+        if (!pathMatches(p.pathType, rulePath, path, usesRegex(ingress))) continue;
         const exact = p.pathType === 'Exact';
         const length = exact ? rulePath.length : rulePath.replace(/\/+$/, '').length;
-        tiers[hostTier(rule.host)]?.push({ ingress, backend: p.backend, length, exact });
+        if (
+          best === undefined ||
+          length > best.length ||
+          (length === best.length && exact && !best.exact)
+        )
+          best = {
+            ingress,
+            backend: p.backend,
+            path: rulePath,
+            pathType: p.pathType,
+            length,
+            exact,
+          };
       }
     }
-  for (const tier of tiers) {
-    let best: Candidate | undefined;
-    for (const c of tier)
-      if (
-        best === undefined ||
-        c.length > best.length ||
-        (c.length === best.length && c.exact && !best.exact)
-      )
-        best = c;
-    if (best) return { ingress: best.ingress, backend: best.backend };
-  }
+  if (best)
+    return {
+      ingress: best.ingress,
+      backend: best.backend,
+      path: best.path,
+      pathType: best.pathType,
+    };
   const fallback = sorted.find((i) => i.spec?.defaultBackend !== undefined);
   const backend = fallback?.spec?.defaultBackend;
   return fallback && backend ? { ingress: fallback, backend } : undefined;
+}
+
+/**
+ * rewriteTarget applies ingress-nginx's rewrite-target annotation, which manifests written for
+ * it (the seed's) rely on: the request path becomes the annotation's value, with `$1`, `$2`
+ * the groups the rule path captured; the query string is kept.
+ */
+export function rewriteTarget(found: Route, url: string): string {
+  const target = found.ingress.metadata?.annotations?.[rewriteAnnotation];
+  if (target === undefined || found.path === undefined) return url;
+  const at = url.indexOf('?');
+  const path = at < 0 ? url : url.slice(0, at);
+  const query = at < 0 ? '' : url.slice(at);
+  const m =
+    found.pathType === 'ImplementationSpecific'
+      ? regexOf(found.path)?.exec(path)
+      : ([path] as RegExpExecArray);
+  if (!m) return url;
+  const out = target.replace(/\$(\d)/g, (_all, n: string) => m[Number(n)] ?? '');
+  return (out.startsWith('/') ? out : `/${out}`) + query;
 }
