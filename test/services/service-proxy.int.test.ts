@@ -190,6 +190,31 @@ describe('service proxy with a real API server', () => {
     expect(table).not.toContain('default/web');
   }, 60_000);
 
+  it('takes the pool address back when a Service changes type or goes', async () => {
+    const lbOf = async (name: string) =>
+      (await client.get<api.Service>(services, name)).status?.loadBalancer?.ingress?.[0]?.ip;
+    const make = (name: string) =>
+      client.create<api.Service>(services, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name },
+        spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+      });
+    // web (deleted above) gave 127.0.1.1 back.
+    await make('lb-a');
+    expect(await until('lb-a address', () => lbOf('lb-a'))).toBe('127.0.1.1');
+    await make('lb-b');
+    expect(await until('lb-b address', () => lbOf('lb-b'))).toBe('127.0.1.2');
+    await client.patch(services, 'lb-a', 'merge', { spec: { type: 'ClusterIP' } });
+    await until('lb-a address cleared', async () =>
+      (await lbOf('lb-a')) === undefined ? true : undefined,
+    );
+    expect(await kubectl('get', 'svc', 'lb-a')).toMatch(/lb-a\s+ClusterIP\s+\S+\s+<none>/);
+    await make('lb-c');
+    expect(await until('lb-c address', () => lbOf('lb-c'))).toBe('127.0.1.1');
+    for (const name of ['lb-a', 'lb-b', 'lb-c']) await client.delete(services, name);
+  }, 60_000);
+
   it('a deleted Service takes its chains along, and close() removes everything', async () => {
     await client.delete(services, 'api');
     await until('the chains of default/api gone', async () =>
