@@ -120,6 +120,11 @@ int start_container(uint32_t id, struct process_spec *spec, const char **code, c
                     size_t errlen);
 int start_exec(uint32_t id, struct proc *container, struct process_spec *spec,
                long long timeout_s, const char **code, char *err, size_t errlen);
+
+/* rootfs.c */
+void child_fail(int errfd, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+int mkdir_p(const char *path, mode_t mode);
+void setup_root(int errfd, const char *root, const struct process_spec *spec);
 void remove_container_files(const char *name);
 void proc_free(struct proc *p);
 long long now_ms(void);
