@@ -68,6 +68,7 @@ export async function startIngressHttp(
   let stopped = false;
   let pending = false;
   let running: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
   const writeStatus = async (): Promise<void> => {
     const ours = new Set(served().map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`));
     for (const ing of ingresses.cache.list()) {
@@ -86,9 +87,15 @@ export async function startIngressHttp(
           { ...ing, status: { ...ing.status, loadBalancer: { ingress: want } } },
         );
       } catch (err) {
-        // A conflict or a deletion brings a watch event, which asks for another pass.
-        if (!isSkiffError(err, 'Conflict') && !isSkiffError(err, 'NotFound'))
+        // A conflict or a deletion brings a watch event, which asks for another pass; other
+        // trouble (the server away) is tried again after a pause.
+        if (!isSkiffError(err, 'Conflict') && !isSkiffError(err, 'NotFound')) {
           opts.logger?.warn('ingress status not written', { ingress: key, error: String(err) });
+          retry ??= setTimeout(() => {
+            retry = undefined;
+            kick();
+          }, 2000);
+        }
       }
     }
   };
@@ -133,6 +140,7 @@ export async function startIngressHttp(
     ready,
     async stop() {
       stopped = true;
+      clearTimeout(retry);
       await proxy.close();
       await factory.stop();
       await running;

@@ -354,6 +354,21 @@ spec:
     ]);
     expect(r.code, r.stderr).toBe(0);
     await expectRoute('/', '200 service1', 'theirs.test');
+    // And handing one to another class takes its address away.
+    const moved = await kubectl([
+      'patch',
+      'ingress',
+      'legacy',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"annotations":{"kubernetes.io/ingress.class":"nginx"}}}',
+    ]);
+    expect(moved.code, moved.stderr).toBe(0);
+    await expectRoute('/', '404', 'legacy.test');
+    await until('status of legacy cleared', async () => {
+      const i = await client.get<api.Ingress>(ingressRef, 'legacy');
+      return (i.status?.loadBalancer?.ingress ?? []).length === 0 ? true : undefined;
+    });
   });
 
   it('uses the default backend when no rule matches', async () => {
