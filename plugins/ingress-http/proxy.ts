@@ -7,8 +7,10 @@ import {
   request,
   type Server,
   type ServerResponse,
+  STATUS_CODES,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { api, Logger } from '../../sdk/index.ts';
 import { resolveBackends, type Target } from './backends.ts';
 import { rewriteTarget, route } from './routes.ts';
@@ -77,10 +79,13 @@ export async function startIngressProxy(opts: {
     turns.set(key, n + 1);
     return targets[n % targets.length] as Target;
   };
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  // choose routes a request and picks its endpoint, or says which answer it gets instead.
+  const choose = (
+    req: IncomingMessage,
+  ): { target: Target; path: string } | { status: number; text: string } => {
     const path = (req.url ?? '/').split('?')[0] || '/';
     const found = route(opts.sources.served(), hostOf(req), path);
-    if (found === undefined) return plain(res, 404, 'default backend - 404');
+    if (found === undefined) return { status: 404, text: 'default backend - 404' };
     const ns = found.ingress.metadata?.namespace ?? 'default';
     const name = found.backend.service?.name ?? '';
     const backends = resolveBackends(
@@ -89,15 +94,23 @@ export async function startIngressProxy(opts: {
       opts.sources.endpoints(ns, name),
     );
     if ('unavailable' in backends)
-      return plain(res, 503, `503 Service Unavailable: ${backends.unavailable}`);
+      return { status: 503, text: `503 Service Unavailable: ${backends.unavailable}` };
     const port = found.backend.service?.port;
-    const target = pick(`${ns}/${name}:${port?.name ?? port?.number}`, backends.targets);
+    return {
+      target: pick(`${ns}/${name}:${port?.name ?? port?.number}`, backends.targets),
+      path: rewriteTarget(found, req.url ?? '/'),
+    };
+  };
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const chosen = choose(req);
+    if ('status' in chosen) return plain(res, chosen.status, chosen.text);
+    const { target } = chosen;
     const upstream = request(
       {
         host: target.ip,
         port: target.port,
         method: req.method,
-        path: rewriteTarget(found, req.url ?? '/'),
+        path: chosen.path,
         headers: forwardHeaders(req),
       },
       (up) => {
@@ -120,6 +133,44 @@ export async function startIngressProxy(opts: {
     req.pipe(upstream);
   };
   const server: Server = createServer(handle);
+  // An upgrade (WebSocket) is relayed byte for byte once the endpoint's socket is open: the
+  // request goes out with its Connection and Upgrade headers, and the endpoint's answer,
+  // 101 or a refusal, comes back as it is.
+  server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
+    client.on('error', () => client.destroy());
+    const chosen = choose(req);
+    if ('status' in chosen) {
+      const body = `${chosen.text}\n`;
+      client.end(
+        `HTTP/1.1 ${chosen.status} ${STATUS_CODES[chosen.status]}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    const { target } = chosen;
+    let open = false;
+    const upstream = connect({ host: target.ip, port: target.port }, () => {
+      open = true;
+      const headers = forwardHeaders(req);
+      headers.connection = 'Upgrade';
+      if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
+      const lines = [`${req.method} ${chosen.path} HTTP/1.1`];
+      for (const [k, v] of Object.entries(headers))
+        for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${one}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', (err) => {
+      opts.logger?.warn('ingress backend failed', {
+        target: `${target.ip}:${target.port}`,
+        error: String(err),
+      });
+      if (open) client.destroy();
+      else client.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    });
+    client.on('close', () => upstream.destroy());
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: opts.host, port: opts.port }, () => {

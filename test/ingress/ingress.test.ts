@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import { loadPlugins } from '../../core/plugins/loader.ts';
 import { type RunningIngressHttp, startIngressHttp } from '../../plugins/ingress-http/index.ts';
 import {
@@ -418,6 +419,51 @@ spec:
       return got.every((g) => g.startsWith('200 web-a')) ? true : undefined;
     });
     for (let i = 0; i < 6; i++) expect(await get('/', 'web.test')).toMatch(/^200 web-a/);
+  });
+
+  it('relays a WebSocket upgrade both ways, and refuses one without a route', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    wss.on('connection', (sock, req) => {
+      sock.on('message', (m) => sock.send(`echo ${req.url} ${String(m)}`));
+    });
+    try {
+      await serviceFor('chat', [(wss.address() as AddressInfo).port]);
+      await apply(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+spec:
+  ingressClassName: skiff
+  rules:
+  - host: chat.test
+    http:
+      paths:
+      - {path: /chat, pathType: Prefix, backend: {service: {name: chat, port: {number: 80}}}}
+`);
+      const dial = (path: string) =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${ingress.proxy.port}${path}`, {
+            headers: { host: 'chat.test' },
+          });
+          ws.once('open', () => resolve(ws));
+          ws.once('unexpected-response', (_req, res) =>
+            reject(new Error(`HTTP ${res.statusCode}`)),
+          );
+          ws.once('error', reject);
+        });
+      const ws = await until('the chat route', () => dial('/chat/room'));
+      const reply = await new Promise<string>((resolve) => {
+        ws.once('message', (m) => resolve(String(m)));
+        ws.send('hello');
+      });
+      expect(reply).toBe('echo /chat/room hello');
+      ws.close();
+      await expect(dial('/elsewhere')).rejects.toThrow('HTTP 404');
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
+    }
   });
 });
 
