@@ -3,13 +3,15 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../../../sdk/client/client.ts';
+import { SkiffError } from '../../../sdk/errors.ts';
 import { connectRuntime, type RuntimeClient } from '../../../sdk/runtime/client.ts';
-import type { ServiceType } from '../../../sdk/service.ts';
+import { type ServiceType, serviceTypeExtension } from '../../../sdk/service.ts';
 import { NodeAgent } from '../../agent/agent.ts';
 import { obtainNodeCredential } from '../../agent/join.ts';
 import { type NodeServer, startNodeServer } from '../../agent/node-server.ts';
 import { ProbeManager } from '../../agent/probes/manager.ts';
 import { ServiceProxy } from '../../agent/proxy.ts';
+import { type LoadedPlugins, loadPlugins } from '../../plugins/loader.ts';
 import { untilSignal } from './server.ts';
 import { type NodeRuntime, startNodeRuntime } from './up-runtime.ts';
 
@@ -26,6 +28,7 @@ export interface AgentCommandOptions {
   port: string;
   clusterDns: string[];
   dockerHost?: string;
+  serviceProxy?: string;
 }
 
 /** RunningAgent is a node agent with its node endpoint. */
@@ -144,7 +147,18 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<void> 
   };
   let client: KubeClient | undefined;
   let running: RunningAgent;
+  let proxyPlugins: LoadedPlugins | undefined;
   try {
+    // Service forwarding is opt-in: it rewrites this host's nat table (service-clusterip).
+    proxyPlugins = opts.serviceProxy
+      ? await loadPlugins({ sources: [opts.serviceProxy] })
+      : undefined;
+    const serviceTypes = [...(proxyPlugins?.extensions(serviceTypeExtension).values() ?? [])];
+    if (proxyPlugins && serviceTypes.length === 0)
+      throw new SkiffError(
+        'Invalid',
+        `--service-proxy ${opts.serviceProxy}: the plugin provides no service-type extension; use service-clusterip`,
+      );
     await runtime.waitForReady(30_000);
     const connection = await obtainNodeCredential(opts.server, opts.token, opts.nodeName, ca);
     client = new KubeClient(connection);
@@ -158,9 +172,11 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<void> 
       hostIP: opts.nodeIp,
       port,
       clusterDNS: opts.clusterDns,
+      serviceTypes,
     });
   } catch (err) {
     client?.close();
+    await proxyPlugins?.close();
     await closeRuntimes();
     throw err;
   }
@@ -172,6 +188,7 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<void> 
   const signal = await untilSignal();
   say(`${signal}: stopping (containers keep running)`);
   await running.stop();
+  await proxyPlugins?.close();
   client.close();
   await closeRuntimes();
 }
@@ -204,5 +221,9 @@ export function registerAgentCommand(program: Command): void {
     .option('--port <port>', "the node endpoint's HTTPS port (logs, exec); 0 picks one", '10250')
     .option('--cluster-dns <ip>', 'nameserver for ClusterFirst pods (repeatable)', collect, [])
     .option('--docker-host <url>', 'Docker Engine endpoint for --runtime docker')
+    .option(
+      '--service-proxy <plugin>',
+      "forward Services on this node with a service plugin's service types (service-clusterip: iptables in this host's nat table)",
+    )
     .action((opts: AgentCommandOptions) => runAgentCommand(opts));
 }
