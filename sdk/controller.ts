@@ -1,3 +1,4 @@
+import type { InformerFactory } from './controller/informer-factory.ts';
 import { defineExtensionKind } from './plugin.ts';
 
 /**
@@ -54,6 +55,13 @@ export interface Controller {
   /** concurrency is how many keys reconcile at once (default 1); one key never runs twice at once. */
   readonly concurrency?: number;
   readonly reconciler: Reconciler;
+  /**
+   * informers is the factory whose caches the reconciler reads. A runner must enqueue keys from
+   * these same informers: keys fed by other informers can reach the reconciler before its
+   * cache shows the change, and a reconcile of a stale cache that finds nothing to do is never
+   * repeated once the cache catches up.
+   */
+  readonly informers?: InformerFactory;
 }
 
 /** controllerExtension is the extension kind `controller/<name>`. */

@@ -36,6 +36,8 @@ export interface NodeLifecycleSources {
   readonly nodes: Informer<api.Node>;
   readonly leases: Informer<Lease>;
   readonly pods: Informer<api.Pod>;
+  /** factory holds those informers; the controller's keys must come from it too. */
+  readonly factory?: InformerFactory;
   readonly now: () => number;
   readonly logger?: Logger;
 }
@@ -54,6 +56,7 @@ export function nodeLifecycleSources(
     pods: factory.informerFor<api.Pod>(podsRef, {
       indexers: { [byNode]: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) },
     }),
+    factory,
     now,
     ...(logger === undefined ? {} : { logger }),
   };
@@ -228,5 +231,6 @@ export function nodeLifecycleController(
     owns: { apiVersion: 'v1', kind: 'Node' },
     concurrency: 4,
     reconciler: new NodeLifecycleReconciler(src, opts),
+    ...(src.factory === undefined ? {} : { informers: src.factory }),
   };
 }

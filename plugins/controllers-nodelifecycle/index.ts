@@ -19,11 +19,7 @@ export function runNodeLifecycle(
 ): { stop(): Promise<void> } {
   const opts: NodeLifecycleOptions = nodeLifecycleOptions(options.values ?? {});
   const factory = new InformerFactory(client, { logger: options.logger });
-  const src = nodeLifecycleSources(
-    client,
-    new InformerFactory(client, { logger: options.logger }),
-    options.logger,
-  );
+  const src = nodeLifecycleSources(client, factory, options.logger);
   const running = startController({
     client,
     controller: nodeLifecycleController(src, opts),

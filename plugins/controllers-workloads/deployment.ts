@@ -296,5 +296,6 @@ export function deploymentController(src: WorkloadSources): Controller {
     watches: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet' }],
     concurrency: 2,
     reconciler: new DeploymentReconciler(src),
+    informers: src.factory,
   };
 }

@@ -255,6 +255,7 @@ export function replicaSetController(src: WorkloadSources): Controller {
     watches: [{ apiVersion: 'v1', kind: 'Pod' }],
     concurrency: 2,
     reconciler: new ReplicaSetReconciler(src),
+    informers: src.factory,
   };
 }
 
@@ -266,5 +267,6 @@ export function replicationControllerController(src: WorkloadSources): Controlle
     watches: [{ apiVersion: 'v1', kind: 'Pod' }],
     concurrency: 2,
     reconciler: new ReplicaSetReconciler(src, replicationControllerKind),
+    informers: src.factory,
   };
 }

@@ -22,6 +22,8 @@ export interface WorkloadSources {
   readonly replicaSets: Informer<api.ReplicaSet>;
   readonly replicationControllers: Informer<api.ReplicationController>;
   readonly deployments: Informer<api.Deployment>;
+  /** factory holds those informers; the controllers' keys must come from it too. */
+  readonly factory: InformerFactory;
   /** ref names the collection of a kind in a namespace. */
   readonly ref: (kind: WorkloadKind, namespace: string) => ResourceRef;
   readonly now: () => number;
@@ -62,6 +64,7 @@ export function workloadSources(
       all('ReplicationController'),
     ),
     deployments: factory.informerFor<api.Deployment>(all('Deployment')),
+    factory,
     ref: (kind, namespace) => resourceOf(kinds, { apiVersion: versions[kind], kind }, namespace),
     now,
     start: () => factory.start(),

@@ -4,8 +4,8 @@ import type { ResourceRef } from '../client/resource.ts';
 import { statusError } from '../client/status-error.ts';
 import { isSkiffError } from '../errors.ts';
 import type { Logger } from '../plugin.ts';
+import { keyOf } from './keys.ts';
 import { type IndexFunction, ObjectCache } from './object-cache.ts';
-import { keyOf } from './run-controller.ts';
 import { realTimers, sleep, type Timers } from './timers.ts';
 
 /** InformerHandlers are called after the cache changed, in event order. */

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/meta.ts';
-import { keyOf } from './run-controller.ts';
+import { keyOf } from './keys.ts';
 
 /** IndexFunction returns the index values an object is filed under (none, one or several). */
 export type IndexFunction<T> = (object: T) => readonly string[];

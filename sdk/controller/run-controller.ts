@@ -1,21 +1,9 @@
 import type { ObjectKey, ReconcileResult, Reconciler } from '../controller.ts';
 import type { Logger } from '../plugin.ts';
+import { parseKey } from './keys.ts';
 import type { WorkQueue } from './work-queue.ts';
 
-/** keyOf is the queue key of an object: `namespace/name`, or `name` for cluster-scoped ones. */
-export function keyOf(obj: { metadata?: { namespace?: string; name?: string } }): string {
-  const ns = obj.metadata?.namespace ?? '';
-  const name = obj.metadata?.name ?? '';
-  return ns === '' ? name : `${ns}/${name}`;
-}
-
-/** parseKey splits a queue key back into an ObjectKey. */
-export function parseKey(key: string): ObjectKey {
-  const slash = key.indexOf('/');
-  return slash < 0
-    ? { namespace: '', name: key }
-    : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
+export { keyOf, parseKey } from './keys.ts';
 
 /** ReconcileFunction reconciles one key; the runner decides what its outcome means. */
 export type ReconcileFunction = (key: ObjectKey, signal: AbortSignal) => Promise<ReconcileResult>;

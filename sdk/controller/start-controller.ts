@@ -55,8 +55,10 @@ const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.s
 export function startController(options: StartControllerOptions): RunningController {
   const { controller } = options;
   const kinds = options.kinds ?? builtinKindRegistry();
-  const factory =
-    options.factory ?? new InformerFactory(options.client, { logger: options.logger });
+  // The controller's own informers come first: its reconciler reads their caches, so its keys
+  // must come from them too (see Controller.informers).
+  const shared = controller.informers ?? options.factory;
+  const factory = shared ?? new InformerFactory(options.client, { logger: options.logger });
   const queue = new WorkQueue(options.queue);
   const owned = factory.informerFor(resourceOf(kinds, controller.owns, options.namespace));
   const enqueue = (o: KubeObject) => queue.add(keyOf(o));
@@ -88,7 +90,7 @@ export function startController(options: StartControllerOptions): RunningControl
     logger: options.logger,
     signal: options.signal,
   });
-  const finished = running.finished.then(() => (options.factory ? undefined : factory.stop()));
+  const finished = running.finished.then(() => (shared ? undefined : factory.stop()));
   return {
     finished,
     async stop() {

@@ -94,6 +94,50 @@ describe('startController runs a Controller value', () => {
     }
   });
 
+  it("takes its keys from the controller's own informers, never from a runner's other ones", async () => {
+    // The controller reads the caches of its own factory; the runner is handed a different
+    // one (as a control plane sharing one factory between plugins does). A key queued from
+    // the runner's informer could reach the reconciler before its cache showed the change,
+    // and a reconcile of a stale cache is not repeated once the cache catches up.
+    const own = new InformerFactory(client);
+    const other = new InformerFactory(client);
+    const seen: string[] = [];
+    const controller: Controller = {
+      name: 'own-informers',
+      owns: { apiVersion: 'v1', kind: 'ConfigMap' },
+      informers: own,
+      reconciler: {
+        async reconcile(key: ObjectKey) {
+          const cm = own.informerFor(configMaps).cache.get(`${key.namespace}/${key.name}`);
+          seen.push(String((cm as { data?: { n?: string } } | undefined)?.data?.n));
+          return done;
+        },
+      },
+    };
+    await client.create<KubeObject>(configMaps, {
+      metadata: { name: 'counter' },
+      data: { n: '0' },
+    });
+    const running = startController({ client, controller, factory: other, namespace: 'default' });
+    try {
+      await until('the first reconcile', () => seen.includes('0'));
+      for (let n = 1; n <= 20; n++) {
+        const current = await client.get<KubeObject>(configMaps, 'counter');
+        await client.update<KubeObject>(configMaps, {
+          ...current,
+          data: { n: String(n) },
+        } as KubeObject);
+      }
+      await until('a reconcile that saw the last write', () => seen.includes('20'));
+      // The runner made no informer of its own: nothing could queue a key the cache lacked.
+      expect(other.informerFor(configMaps).cache.list()).toHaveLength(0);
+    } finally {
+      await running.stop();
+      await own.stop();
+      await other.stop();
+    }
+  });
+
   it('names a kind it cannot find', () => {
     let caught: unknown;
     try {
