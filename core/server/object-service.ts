@@ -27,6 +27,10 @@ import {
 import { apiError } from './status.ts';
 import { type WriteHook, type WriteHooks, writeHookKey } from './write-hook.ts';
 
+// raced marks a delete whose write met a concurrent write; deleteAttempts bounds the retries.
+const raced = Symbol('raced');
+const deleteAttempts = 5;
+
 /** ListQuery holds a list's selectors and paging. */
 export interface ListQuery {
   labelSelector?: string;
@@ -365,6 +369,23 @@ export class ObjectService {
     opts: DeleteRequest,
     dryRun = false,
   ): Promise<{ object: KubeObject; gone: boolean }> {
+    // A write that lands between our read and our write (a node agent posting the pod's status)
+    // is not the caller's conflict: like Kubernetes, read again and retry. A failed precondition
+    // the caller set is answered at once, from the fresh read.
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#deleteOnce(res, ns, name, opts, dryRun);
+      if (outcome !== raced) return outcome;
+      if (attempt === deleteAttempts) throw apiError('Conflict', ref(res, name));
+    }
+  }
+
+  async #deleteOnce(
+    res: Resource,
+    ns: string | undefined,
+    name: string,
+    opts: DeleteRequest,
+    dryRun: boolean,
+  ): Promise<{ object: KubeObject; gone: boolean } | typeof raced> {
     const policy = propagationOf(opts);
     if (res.def.kind === 'Namespace' && protectedNamespaces.includes(name))
       throw new SkiffError(
@@ -403,9 +424,8 @@ export class ObjectService {
           ? { object, gone: true }
           : this.#remove(res, key, name, marked, item.modRevision);
       if (!changed || dryRun) return { object, gone: false };
-      const rev = await this.#store.update(key, encodeStored(toStorage(res, marked)), {
-        expectedModRevision: item.modRevision,
-      });
+      const rev = await this.#writeOrRace(key, toStorage(res, marked), item.modRevision);
+      if (rev === raced) return raced;
       return { object: fromStorage(res, toStorage(res, marked), rev), gone: false };
     }
     if (held || grace > 0) {
@@ -417,13 +437,28 @@ export class ObjectService {
       mm.deletionGracePeriodSeconds = grace;
       if (res.def.kind === 'Namespace')
         marked.status = { ...(marked.status as object), phase: 'Terminating' };
-      const rev = await this.#store.update(key, encodeStored(toStorage(res, marked)), {
-        expectedModRevision: item.modRevision,
-      });
+      const rev = await this.#writeOrRace(key, toStorage(res, marked), item.modRevision);
+      if (rev === raced) return raced;
       return { object: fromStorage(res, toStorage(res, marked), rev), gone: false };
     }
     if (dryRun) return { object, gone: true };
     return this.#remove(res, key, name, object, item.modRevision);
+  }
+
+  // writeOrRace writes an object read at modRevision; another write in between is `raced`.
+  async #writeOrRace(
+    key: string,
+    stored: Parameters<typeof encodeStored>[0],
+    modRevision: number,
+  ): Promise<number | typeof raced> {
+    try {
+      return await this.#store.update(key, encodeStored(stored), {
+        expectedModRevision: modRevision,
+      });
+    } catch (err) {
+      if (isSkiffError(err, 'Conflict')) return raced;
+      throw err;
+    }
   }
 
   async #remove(
@@ -432,11 +467,11 @@ export class ObjectService {
     name: string,
     object: KubeObject,
     modRevision: number,
-  ): Promise<{ object: KubeObject; gone: boolean }> {
+  ): Promise<{ object: KubeObject; gone: boolean } | typeof raced> {
     try {
       await this.#store.delete(key, { expectedModRevision: modRevision });
     } catch (err) {
-      if (isSkiffError(err, 'Conflict')) throw apiError('Conflict', ref(res, name));
+      if (isSkiffError(err, 'Conflict')) return raced;
       if (isSkiffError(err, 'NotFound')) throw apiError('NotFound', ref(res, name));
       throw err;
     }
