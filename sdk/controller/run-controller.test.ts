@@ -6,6 +6,7 @@ import {
   requeueAfter,
   terminal,
 } from '../controller.ts';
+import { SkiffError } from '../errors.ts';
 import type { Logger } from '../plugin.ts';
 import { ManualTimers } from './manual-timers.ts';
 import { keyOf, parseKey, runController } from './run-controller.ts';
@@ -82,6 +83,19 @@ describe('runController', () => {
     expect(h.calls).toHaveLength(3);
     expect(h.queue.retries('ns/a')).toBe(0);
     expect(h.logged.filter((l) => l.level === 'warn')).toHaveLength(2);
+    await h.running.stop();
+  });
+
+  it('retries a write conflict like any error but logs it at debug, not as a warning', async () => {
+    const conflict = new SkiffError('Conflict', 'the object has been modified');
+    const h = harness([conflict, done]);
+    h.queue.add('ns/a');
+    await settle();
+    h.timers.advance(10);
+    await settle();
+    expect(h.calls).toHaveLength(2);
+    expect(h.logged.filter((l) => l.level === 'warn')).toHaveLength(0);
+    expect(h.logged.filter((l) => l.level === 'debug')).toHaveLength(1);
     await h.running.stop();
   });
 

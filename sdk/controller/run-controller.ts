@@ -1,4 +1,5 @@
 import type { ObjectKey, ReconcileResult, Reconciler } from '../controller.ts';
+import { isSkiffError } from '../errors.ts';
 import type { Logger } from '../plugin.ts';
 import { parseKey } from './keys.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -78,7 +79,10 @@ export function runController(options: RunControllerOptions): RunningController 
       } catch (err) {
         if (abort.signal.aborted) continue;
         const delay = queue.addRateLimited(key);
-        logger.warn('reconcile failed; retrying', {
+        // A write that lost to another writer is routine for a level-based controller: the
+        // retry reads the newer object. Only other failures are worth a warning.
+        const log = isSkiffError(err, 'Conflict') ? logger.debug : logger.warn;
+        log.call(logger, 'reconcile failed; retrying', {
           key,
           error: err instanceof Error ? err.message : String(err),
           retryInMs: delay,
