@@ -60,8 +60,17 @@ export async function waitFor<T>(
   }
 }
 
+/** AgentClusterOptions change how startAgentCluster runs the control plane. */
+export interface AgentClusterOptions {
+  /** configFile is a cluster config whose plugins (and their values) the control plane runs. */
+  configFile?: string;
+}
+
 /** startAgentCluster brings up every part; stop() takes all of it down again. */
-export async function startAgentCluster(images: string[]): Promise<AgentCluster> {
+export async function startAgentCluster(
+  images: string[],
+  options: AgentClusterOptions = {},
+): Promise<AgentCluster> {
   const server = await startSkiffServer();
   const dataDir = join(server.daemon.dir, 'data');
   const client = KubeClient.fromKubeconfig(server.kubeconfig);
@@ -97,7 +106,7 @@ export async function startAgentCluster(images: string[]): Promise<AgentCluster>
       network: 'skiff-alt',
     });
     cri = connectRuntime(runtime.endpoint);
-    ({ loaded } = await loadConfiguredPlugins(undefined, 'warn', client));
+    ({ loaded } = await loadConfiguredPlugins(options.configFile, 'warn', client));
     control = startControlPlane(client, loaded);
     const endpoint = runtime.endpoint;
     const token = readFileSync(join(dataDir, 'node-token'), 'utf8').trim();
@@ -163,4 +172,73 @@ export async function podsOf(client: KubeClient, selector: string, namespace = '
       { labelSelector: selector },
     )
   ).items;
+}
+
+/** ExtraNode is a second node: its own dockerd, Docker adapter and `skiff agent`. */
+export interface ExtraNode {
+  nodeName: string;
+  dockerd: Dockerd;
+  agent: Daemon;
+  stop(): Promise<void>;
+}
+
+/**
+ * startExtraNode joins another node to the cluster. It gets a dockerd of its own because an
+ * agent cleans up every pod its runtime shows that is not bound to it, so two agents sharing
+ * one dockerd would remove each other's pods.
+ */
+export async function startExtraNode(
+  cluster: AgentCluster,
+  nodeName: string,
+  images: string[],
+): Promise<ExtraNode> {
+  const dir = cluster.server.daemon.dir;
+  const dataDir = join(dir, 'data');
+  let dockerd: Dockerd | undefined;
+  let runtime: DockerRuntimeProcess | undefined;
+  let agent: Daemon | undefined;
+  const stop = async () => {
+    await agent?.stop();
+    await runtime?.daemon.stop();
+    await dockerd?.stop();
+  };
+  try {
+    dockerd = await startDockerd();
+    await dockerd.loadImages((await buildImages(images)).path);
+    runtime = await startDockerRuntime(dockerd, join(dir, `${nodeName}.sock`), {
+      subnet: freePodSubnet(),
+    });
+    const endpoint = runtime.endpoint;
+    const token = readFileSync(join(dataDir, 'node-token'), 'utf8').trim();
+    agent = await startDaemon({
+      name: `skiff-agent-${nodeName}`,
+      command: process.execPath,
+      args: () => [
+        join(root, 'core/cli/skiff.mjs'),
+        'agent',
+        '--server',
+        cluster.client.server,
+        '--token',
+        token,
+        '--ca',
+        join(dataDir, 'pki', 'ca.crt'),
+        '--runtime',
+        endpoint,
+        '--node-name',
+        nodeName,
+        '--root',
+        join(dir, `agent-${nodeName}`),
+        '--port',
+        '0',
+        '--node-ip',
+        '127.0.0.1',
+      ],
+      ready: async (d) => readFileSync(join(d, 'daemon.log'), 'utf8').includes('is Ready'),
+      readyTimeoutMs: 60_000,
+    });
+    return { nodeName, dockerd, agent, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
