@@ -143,7 +143,7 @@ describe('Deployments on skiff agent', () => {
 
   it('rolls out a new image while the pods keep answering HTTP', async () => {
     await runningPods(3);
-    const results: { at: number; ok: boolean }[] = [];
+    const results: { at: number; ok: boolean; nginx?: boolean }[] = [];
     let stop = false;
     let turn = 0;
     const client = (async () => {
@@ -154,8 +154,8 @@ describe('Deployments on skiff agent', () => {
           const ip = targets[turn++ % Math.max(targets.length, 1)]?.status?.podIP;
           if (!ip) throw new Error('no Ready pod');
           const res = await fetch(`http://${ip}:80/`, { signal: AbortSignal.timeout(1_000) });
-          await res.text();
-          results.push({ at, ok: res.ok });
+          const body = await res.text();
+          results.push({ at, ok: res.ok, nginx: body.includes('Welcome to nginx!') });
         } catch {
           results.push({ at, ok: false });
         }
@@ -172,6 +172,8 @@ describe('Deployments on skiff agent', () => {
       end = Date.now();
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/successfully rolled out/);
+      // A second more, so the client also shows the new pods answering after the rollout.
+      await new Promise((r) => setTimeout(r, 1_000));
     } finally {
       stop = true;
       await client;
@@ -187,6 +189,13 @@ describe('Deployments on skiff agent', () => {
       silent,
       `seconds without an answer (ms into the rollout; ${failed}/${during.length} failed)`,
     ).toEqual([]);
+    // The client was served by the old pods and then by the new ones, and after the
+    // rollout only by the new ones.
+    const served = results.filter((r) => r.ok);
+    expect(served.some((r) => r.nginx)).toBe(true);
+    expect(served.some((r) => !r.nginx)).toBe(true);
+    expect(served.filter((r) => r.at > end).length).toBeGreaterThan(0);
+    expect(served.filter((r) => r.at > end && r.nginx)).toEqual([]);
     const pods = await runningPods(3);
     for (const p of pods) expect(p.spec?.containers[0]?.image).toBe('gvenkat/vote:v1');
     const page = await fetch(`http://${pods[0]?.status?.podIP}:80/`);
@@ -253,11 +262,15 @@ describe('Deployments on skiff agent', () => {
     const back = await runningPods(3, (p) => p.spec?.nodeName === cluster.nodeName);
     for (const p of back)
       expect(moved.map((m) => m.metadata.uid)).not.toContain(p.metadata.uid ?? '');
-    // The old pods were evicted: deleted through the API (they stay Terminating, as on
-    // Kubernetes, since no agent is left on their node to finish them).
+    // The old pods were evicted: deleted through the API with an event each. They stay
+    // Terminating, as on Kubernetes, since no agent is left on their node to finish them.
     const old = (await podsOf(cluster.client, nginx)).filter((p) =>
       moved.some((m) => m.metadata.uid === p.metadata.uid),
     );
+    expect(old).toHaveLength(3);
     for (const p of old) expect(p.metadata.deletionTimestamp).toBeTruthy();
+    const events = await ok('get', 'events', '--field-selector', 'reason=TaintManagerEviction');
+    for (const p of moved)
+      expect(events).toContain(`Marking for deletion Pod default/${p.metadata.name}`);
   }, 240_000);
 });
