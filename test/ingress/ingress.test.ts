@@ -25,10 +25,8 @@ import { type ApiServer, startApiServer } from '../controller-kit/api-server.ts'
 // selector whose Endpoints the test writes, so no container is needed.
 
 const kubectlPath = '/usr/bin/kubectl';
-const seedPath = join(
-  import.meta.dirname,
-  '../../../shared/manifests/seeds/ingress-extensions-v1beta1.yaml',
-);
+// The seed manifests live outside the repository, where the other seed tests read them.
+const seedPath = '/work/shared/manifests/seeds/ingress-extensions-v1beta1.yaml';
 const ns = 'default';
 const services = { group: '', version: 'v1', plural: 'services', namespace: ns };
 const endpointsRef = { group: '', version: 'v1', plural: 'endpoints', namespace: ns };
