@@ -36,7 +36,6 @@ beforeAll(async () => {
           config: {
             nodeMonitorGracePeriodSeconds: gracePeriodSeconds,
             nodeMonitorPeriodSeconds: 1,
-            defaultTolerationSeconds: 5,
           },
         }
       : source,
