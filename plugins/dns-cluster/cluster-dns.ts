@@ -73,18 +73,19 @@ export async function ensureKubeDns(
     { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: opts.port },
   ];
   const services = ref('v1', 'Service', 'kube-system');
-  try {
+  // Look before creating: a create naming the address an existing kube-dns holds is refused
+  // by the address allocator (422 already allocated) before the name is compared, as in
+  // Kubernetes, so a restart must find the Service rather than meet AlreadyExists.
+  const live = await getIfPresent<api.Service>(client, services, 'kube-dns');
+  if (live === undefined) {
     await client.create(services, {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'kube-dns', namespace: 'kube-system', labels },
       spec: { clusterIP: serviceAddress(cidr, dnsServiceOffset), ports },
     } as api.Service);
-  } catch (err) {
-    if (!isSkiffError(err, 'AlreadyExists')) throw err;
-    const live = await client.get<api.Service>(services, 'kube-dns');
-    if (JSON.stringify(live.spec?.ports) !== JSON.stringify(ports))
-      await client.update(services, { ...live, spec: { ...live.spec, ports } } as api.Service);
+  } else if (JSON.stringify(live.spec?.ports) !== JSON.stringify(ports)) {
+    await client.update(services, { ...live, spec: { ...live.spec, ports } } as api.Service);
   }
   const subsets = [
     {
@@ -108,6 +109,32 @@ export async function ensureKubeDns(
     const live = await client.get<api.Endpoints>(endpoints, 'kube-dns');
     if (JSON.stringify(live.subsets) !== JSON.stringify(subsets))
       await client.update(endpoints, { ...live, subsets } as api.Endpoints);
+  }
+  // Node proxies forward from EndpointSlices, and kube-dns has no selector for the endpoints
+  // controller to follow: this server writes its slice itself, as it does its Endpoints.
+  const slices = ref('discovery.k8s.io/v1', 'EndpointSlice', 'kube-system');
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: 'kube-dns',
+      namespace: 'kube-system',
+      labels: {
+        ...labels,
+        'kubernetes.io/service-name': 'kube-dns',
+        'endpointslice.kubernetes.io/managed-by': 'dns-cluster.skiff.io',
+      },
+    },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [opts.address], conditions: { ready: true } }],
+    ports: subsets[0]?.ports,
+  };
+  const liveSlice = await getIfPresent<api.KubeObject>(client, slices, 'kube-dns');
+  if (liveSlice === undefined) await client.create(slices, slice as api.KubeObject);
+  else {
+    const { endpoints: e, ports: p } = liveSlice as unknown as typeof slice;
+    if (JSON.stringify([e, p]) !== JSON.stringify([slice.endpoints, slice.ports]))
+      await client.update(slices, { ...liveSlice, ...slice, metadata: liveSlice.metadata });
   }
 }
 
@@ -168,4 +195,17 @@ export async function startClusterDns(
       await factory.stop();
     },
   };
+}
+
+async function getIfPresent<T extends api.KubeObject>(
+  client: Client,
+  where: ReturnType<typeof ref>,
+  name: string,
+): Promise<T | undefined> {
+  try {
+    return await client.get<T>(where, name);
+  } catch (err) {
+    if (isSkiffError(err, 'NotFound')) return undefined;
+    throw err;
+  }
 }

@@ -3,6 +3,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import * as dns from 'dns-packet';
 import { answerCluster, type DnsSources, inDomain } from './records.ts';
 
@@ -229,22 +230,31 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
   });
   const address = tcp.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
-  const udp: Socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  udp.on('message', (msg, from) => {
-    void responder.respond(msg).then((answer) => {
-      if (answer !== undefined) udp.send(fitUdp(msg, answer), from.port, from.address);
-    });
-  });
+  // A UDP answer must leave from the address the query went to: a resolver drops a reply
+  // from any other, and so does the conntrack of a Service address forwarded here. A socket
+  // on the wildcard address answers from whatever the route picks (a pod's bridge gateway),
+  // so the wildcard becomes one socket per local address.
+  const udps: Socket[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind({ address: host, port }, () => resolve());
-    });
+    for (const address of udpAddresses(host)) {
+      const udp: Socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+      udp.on('message', (msg, from) => {
+        void responder.respond(msg).then((answer) => {
+          if (answer !== undefined) udp.send(fitUdp(msg, answer), from.port, from.address);
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind({ address, port }, () => resolve());
+      });
+      udp.on('error', () => undefined);
+      udps.push(udp);
+    }
   } catch (err) {
+    for (const udp of udps) udp.close();
     await new Promise((r) => tcp.close(r));
     throw err;
   }
-  udp.on('error', () => undefined);
   return {
     host,
     port,
@@ -252,8 +262,21 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       for (const s of sockets) s.destroy();
       await Promise.all([
         new Promise((r) => tcp.close(r)),
-        new Promise<void>((r) => udp.close(() => r())),
+        ...udps.map((udp) => new Promise<void>((r) => udp.close(() => r()))),
       ]);
     },
   };
+}
+
+/** udpAddresses lists where UDP listens: the host itself, or every local IPv4 address for 0.0.0.0. */
+export function udpAddresses(
+  host: string,
+  interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
+): string[] {
+  if (host !== '0.0.0.0') return [host];
+  const addresses = Object.values(interfaces)
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4')
+    .map((a) => a.address);
+  return [...new Set(addresses)];
 }

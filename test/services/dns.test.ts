@@ -3,11 +3,13 @@ import { Resolver } from 'node:dns/promises';
 import { connect, createServer, type Server } from 'node:net';
 import * as dns from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKubeDns } from '../../plugins/dns-cluster/cluster-dns.ts';
 import {
   DnsResponder,
   type RunningClusterDns,
   startClusterDns,
 } from '../../plugins/dns-cluster/index.ts';
+import { udpAddresses } from '../../plugins/dns-cluster/server.ts';
 import type { api, KubeClient } from '../../sdk/index.ts';
 import { type ApiServer, startApiServer } from '../controller-kit/api-server.ts';
 
@@ -155,6 +157,42 @@ describe('cluster DNS', () => {
     const ep = await client.get<api.Endpoints>(systemEndpoints, 'kube-dns');
     expect(ep.subsets?.[0]?.addresses?.[0]?.ip).toBe('127.0.0.1');
     expect(ep.subsets?.[0]?.ports?.[0]?.port).toBe(port());
+  });
+
+  it('finds its kube-dns Service again on a restart instead of tripping over its address', async () => {
+    // A second start (the control plane restarted) must accept what the first one made.
+    await ensureKubeDns(client, {
+      serviceCidr: '10.43.0.0/16',
+      address: '127.0.0.1',
+      port: port(),
+    });
+    const svc = await client.get<api.Service>(system, 'kube-dns');
+    expect(svc.spec?.clusterIP).toBe('10.43.0.10');
+    // Node proxies forward from slices: kube-dns has one naming this server.
+    const slice = await client.get<api.KubeObject & { endpoints?: { addresses: string[] }[] }>(
+      {
+        group: 'discovery.k8s.io',
+        version: 'v1',
+        plural: 'endpointslices',
+        namespace: 'kube-system',
+      },
+      'kube-dns',
+    );
+    expect(slice.metadata?.labels?.['kubernetes.io/service-name']).toBe('kube-dns');
+    expect(slice.endpoints?.[0]?.addresses).toEqual(['127.0.0.1']);
+  });
+
+  it('answers UDP from each local address when listening on the wildcard', () => {
+    const interfaces = {
+      lo: [{ address: '127.0.0.1', family: 'IPv4' }],
+      eth0: [
+        { address: '192.0.2.2', family: 'IPv4' },
+        { address: 'fe80::1', family: 'IPv6' },
+      ],
+      cni0: [{ address: '10.89.0.1', family: 'IPv4' }],
+    } as unknown as Parameters<typeof udpAddresses>[1];
+    expect(udpAddresses('0.0.0.0', interfaces)).toEqual(['127.0.0.1', '192.0.2.2', '10.89.0.1']);
+    expect(udpAddresses('127.0.0.1', interfaces)).toEqual(['127.0.0.1']);
   });
 
   it('answers A over UDP and TCP, empty AAAA with SOA, and SRV for a named port', async () => {
