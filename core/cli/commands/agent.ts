@@ -35,7 +35,10 @@ export interface AgentCommandOptions {
 export interface RunningAgent {
   agent: NodeAgent;
   endpointPort: number;
-  /** stop ends the agent; with stopPods, the node's pods are stopped too (their data stays). */
+  /**
+   * stop ends the agent; with stopPods, the node's pods are stopped too (their data stays) and
+   * its Service forwarding rules are removed.
+   */
   stop(options?: { stopPods?: boolean }): Promise<void>;
 }
 
@@ -97,7 +100,9 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     agent,
     endpointPort: server.port,
     async stop(options = {}) {
-      await proxy?.stop();
+      // A node leaving for good (its pods stopped too) takes its forwarding rules along.
+      if (options.stopPods) await proxy?.close();
+      else await proxy?.stop();
       await agent.stop();
       if (options.stopPods) await agent.stopPods();
       await server.close();

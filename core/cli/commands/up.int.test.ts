@@ -35,7 +35,18 @@ function startUp(
 ) {
   const child = spawn(
     process.execPath,
-    [join(root, 'core', 'cli', 'skiff.mjs'), 'up', ...extra, '--data-dir', dataDir, '--port', '0'],
+    // Tests never program the host's own nat table: the forwarding has its own tests in
+    // network namespaces.
+    [
+      join(root, 'core', 'cli', 'skiff.mjs'),
+      'up',
+      ...extra,
+      '--no-service-proxy',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);

@@ -4,6 +4,13 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KubeClient } from '../../../sdk/client/client.ts';
 import { connectRuntime, type RuntimeClient } from '../../../sdk/runtime/client.ts';
+import { serviceTypeExtension } from '../../../sdk/service.ts';
+import {
+  defaultServiceCidr,
+  dnsServiceOffset,
+  parseIpv4Cidr,
+  serviceAddress,
+} from '../../../sdk/service-network.ts';
 import { type RunningAgent, startAgent } from './agent.ts';
 import { describeConfig, loadConfiguredPlugins, plural } from './plugin-set.ts';
 import { startServer, untilSignal } from './server.ts';
@@ -26,6 +33,8 @@ interface UpOptions {
   store?: string;
   runtime: string;
   dockerHost?: string;
+  /** serviceProxy: the node forwards Services with the loaded service types (iptables). */
+  serviceProxy: boolean;
 }
 
 /**
@@ -51,6 +60,10 @@ export function registerUpCommand(program: Command): void {
       'containerd',
     )
     .option('--docker-host <url>', 'Docker Engine endpoint for --runtime docker')
+    .option(
+      '--no-service-proxy',
+      "do not forward Services on this machine (by default the node programs the host's nat table)",
+    )
     .action(async (opts: UpOptions) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       // Refuse a bad plugin before anything starts; then start the API server and load the
@@ -114,12 +127,28 @@ export function registerUpCommand(program: Command): void {
               root: join(dataDir, 'agent'),
               runtime: runtimeClient,
               joinToken: readFileSync(join(dataDir, 'node-token'), 'utf8').trim(),
+              serviceTypes: opts.serviceProxy
+                ? [...loaded.extensions(serviceTypeExtension).values()]
+                : [],
+              clusterDNS: clusterDns(
+                opts.serviceProxy && loaded.extensions(serviceTypeExtension).size > 0,
+                control.components,
+                setting(network.serviceCIDR),
+              ),
             });
             say(
               `node agent running as node ${hostname().toLowerCase()}; waiting for it to be Ready`,
             );
             await agent.agent.node.waitForReady();
             say(`node ${hostname().toLowerCase()} is Ready`);
+            const forwarding = opts.serviceProxy
+              ? [...loaded.extensions(serviceTypeExtension).keys()]
+              : [];
+            say(
+              forwarding.length > 0
+                ? `Services forwarded on this node by: ${forwarding.join(', ')}`
+                : 'Services are not forwarded on this node (--no-service-proxy or no service type loaded)',
+            );
           }
         } catch (err) {
           await agent?.stop();
@@ -149,4 +178,15 @@ export function registerUpCommand(program: Command): void {
         await loaded.close();
       }
     });
+}
+
+/**
+ * clusterDns is the nameserver ClusterFirst pods get: kube-dns's Service address, which only
+ * answers where this node forwards Services and the DNS component runs; otherwise none (pods
+ * then use the host's resolvers, as the agent does without --cluster-dns).
+ */
+function clusterDns(forwarding: boolean, components: string[], serviceCidr?: string): string[] {
+  if (!forwarding || !components.includes('dns')) return [];
+  const cidr = parseIpv4Cidr(serviceCidr ?? defaultServiceCidr);
+  return 'error' in cidr ? [] : [serviceAddress(cidr, dnsServiceOffset)];
 }
