@@ -1,5 +1,5 @@
 // What the node lifecycle controller decides, as pure functions of objects and the time.
-import type { api } from '../../sdk/index.ts';
+import { api } from '../../sdk/index.ts';
 
 type Taint = NonNullable<NonNullable<api.Node['spec']>['taints']>[number];
 type Toleration = NonNullable<NonNullable<api.Pod['spec']>['tolerations']>[number];
@@ -83,15 +83,6 @@ export function desiredTaints(node: api.Node, now: number): Taint[] | undefined 
   return same ? undefined : next;
 }
 
-/** tolerates tells whether a toleration matches a taint (key, operator, value, effect). */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
-  if ((t.key ?? '') === '') return t.operator === 'Exists';
-  if (t.key !== taint.key) return false;
-  if (t.operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
-}
-
 /**
  * withDefaultTolerations adds the tolerations Kubernetes' DefaultTolerationSeconds admission
  * gives a pod with none of its own for not-ready and unreachable (NoExecute, for `seconds`).
@@ -132,7 +123,7 @@ export function evictionOf(
   const tolerations = withDefaultTolerations(pod.spec?.tolerations ?? [], defaultTolerationSeconds);
   let at = Number.POSITIVE_INFINITY;
   for (const taint of noExecute) {
-    const used = tolerations.filter((t) => tolerates(t, taint));
+    const used = tolerations.filter((t) => api.tolerates(t, taint));
     if (used.length === 0) return { evict: 'now', taint: `${taint.key}:${taint.effect}` };
     const since = Date.parse(taint.timeAdded ?? '');
     const start = Number.isNaN(since) ? now : since;

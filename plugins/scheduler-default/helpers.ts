@@ -1,4 +1,4 @@
-import type { Toleration } from '../../sdk/api/core/affinity.ts';
+import { tolerates } from '../../sdk/api/core/affinity.ts';
 import { maxNodeScore, type NodeScore, type SchedulingNode } from '../../sdk/scheduler.ts';
 import { asNode } from '../../sdk/scheduler-resources.ts';
 
@@ -69,15 +69,8 @@ export interface TaintLike {
   readonly effect: string;
 }
 
-/** tolerates tells whether a toleration matches a taint, with Kubernetes' rules. */
-export function tolerates(t: Toleration, taint: TaintLike): boolean {
-  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
-  if (t.key !== undefined && t.key !== '' && t.key !== taint.key) return false;
-  const op = t.operator ?? 'Equal';
-  if (op === 'Exists') return true;
-  if (op === 'Equal' || op === '') return (t.value ?? '') === (taint.value ?? '');
-  return false;
-}
+/** tolerates is the sdk's toleration rule, re-exported for the scheduling plugins. */
+export { tolerates };
 
 /** nodeTaints lists a node's taints. */
 export function nodeTaints(node: SchedulingNode): readonly TaintLike[] {

@@ -67,3 +67,19 @@ export type TopologySpreadConstraint = Static<typeof TopologySpreadConstraint>;
 
 /** Taint marks a node so that pods without a toleration stay away. */
 export const Taint = obj({ key: str(), value: opt(str()), effect: str(), timeAdded: opt(str()) });
+
+/**
+ * tolerates tells whether a toleration matches a taint, with Kubernetes' rules: an empty key
+ * (only valid with Exists) and an empty effect match any; Exists ignores the value.
+ */
+export function tolerates(
+  t: Toleration,
+  taint: { readonly key: string; readonly value?: string; readonly effect: string },
+): boolean {
+  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
+  if (t.key !== undefined && t.key !== '' && t.key !== taint.key) return false;
+  const op = t.operator ?? 'Equal';
+  if (op === 'Exists') return true;
+  if (op === 'Equal' || op === '') return (t.value ?? '') === (taint.value ?? '');
+  return false;
+}
