@@ -4,6 +4,7 @@ import type { Logger } from '../../sdk/plugin.ts';
 import type { RuntimeAdapter, RuntimeCapabilities } from '../../sdk/runtime/adapter.ts';
 import { pauseImageRef } from '../../sdk/runtime/base-images.ts';
 import type { ImageImporter } from '../../sdk/runtime/image-import.ts';
+import { parseRegistryMirrors } from '../../sdk/runtime/registry-pull.ts';
 import type { RpcRequestReceived, RpcResponse, UnaryRpc } from '../../sdk/runtime/rpcs.ts';
 import { type StreamingServer, startStreamingServer } from '../../sdk/runtime/streaming.ts';
 import { ContainerdClient, isAlreadyExists } from './client.ts';
@@ -42,6 +43,7 @@ export const defaultContainerdOptions: ContainerdRuntimeOptions = {
   pauseImage: pauseImageRef,
   // Apart from the CRI reference's 10.88.x.0/24 bridges and Docker's 10.244/10.252 networks.
   network: { bridge: 'skiff-ctrd0', subnet: '10.89.0.0/16', cniBinDir: '/usr/lib/cni' },
+  registryMirrors: {},
 };
 
 /** containerdOptions reads the adapter options from plugin config, filling in the defaults. */
@@ -56,6 +58,9 @@ export function containerdOptions(
     return v;
   };
   const d = defaultContainerdOptions;
+  const mirrors = parseRegistryMirrors(pick('registryMirrors', ''));
+  if ('error' in mirrors)
+    throw new Error(`runtime-containerd: option registryMirrors: ${mirrors.error}`);
   return {
     socket: pick('socket', d.socket),
     namespace: pick('namespace', d.namespace),
@@ -67,6 +72,7 @@ export function containerdOptions(
       subnet: pick('subnet', d.network.subnet),
       cniBinDir: pick('cniBinDir', d.network.cniBinDir),
     },
+    registryMirrors: mirrors.mirrors,
   };
 }
 
@@ -239,7 +245,9 @@ export class ContainerdRuntime implements RuntimeAdapter, ImageImporter {
   pullImage: Handler<'PullImage'> = async (req) => {
     const auth = req.auth ? { username: req.auth.username, password: req.auth.password } : {};
     return {
-      imageRef: await pullImage(this.#ctx.client, images.checkedRef(req.image?.image), auth),
+      imageRef: await pullImage(this.#ctx.client, images.checkedRef(req.image?.image), auth, {
+        mirrors: this.#ctx.options.registryMirrors,
+      }),
     };
   };
   removeImage: Handler<'RemoveImage'> = (req) => images.removeImage(this.#ctx.client, req);

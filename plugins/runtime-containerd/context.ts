@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { SkiffError } from '../../sdk/errors.ts';
+import type { RegistryMirrors } from '../../sdk/runtime/registry-pull.ts';
 import { type ContainerdClient, isNotFound } from './client.ts';
 import type { PodNetworkOptions } from './network.ts';
 import type { CriLogWriter } from './task-io.ts';
@@ -16,6 +17,8 @@ export interface ContainerdRuntimeOptions {
   /** pauseImage is the sandbox image; it is built and imported when absent. */
   pauseImage: string;
   network: Omit<PodNetworkOptions, 'ipamDir'>;
+  /** registryMirrors are tried, in order, before an image's own registry on a pull. */
+  registryMirrors: RegistryMirrors;
 }
 
 /** RuntimeContext is what every rpc implementation of the adapter shares. */

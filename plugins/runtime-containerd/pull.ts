@@ -1,4 +1,8 @@
-import { fetchImage, type RegistryAuth } from '../../sdk/runtime/registry-pull.ts';
+import {
+  type FetchOptions,
+  fetchImage,
+  type RegistryAuth,
+} from '../../sdk/runtime/registry-pull.ts';
 import type { ContainerdClient } from './client.ts';
 import { checkedRef, storeImage } from './images.ts';
 
@@ -12,8 +16,9 @@ export async function pullImage(
   client: ContainerdClient,
   reference: string,
   auth: RegistryAuth = {},
+  options: FetchOptions = {},
 ): Promise<string> {
   const name = checkedRef(reference);
-  const image = await fetchImage(name, auth);
+  const image = await fetchImage(name, auth, options);
   return storeImage(client, [name], image.config, image.layers, image.manifest);
 }

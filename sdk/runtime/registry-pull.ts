@@ -1,6 +1,6 @@
 import { SkiffError } from '../errors.ts';
 import { sha256Digest } from './image-layout.ts';
-import { parseImageRef } from './image-ref.ts';
+import { type ImageRef, parseImageRef } from './image-ref.ts';
 
 /** RegistryAuth is what a PullImage request may carry to log in to the registry. */
 export interface RegistryAuth {
@@ -95,17 +95,79 @@ export interface FetchedImage {
 }
 
 /**
+ * RegistryMirrors maps a registry domain (`docker.io`, `quay.io`, `127.0.0.1:5000`) to mirror
+ * endpoints (`http://127.0.0.1:5000`), tried in order before the registry itself, as
+ * containerd's hosts.toml and k3s' registries.yaml do.
+ */
+export type RegistryMirrors = Readonly<Record<string, readonly string[]>>;
+
+/** FetchOptions are how a pull reaches registries. */
+export interface FetchOptions {
+  mirrors?: RegistryMirrors;
+}
+
+/**
+ * parseRegistryMirrors reads mirrors written `domain=url[|url...]`, entries separated by
+ * commas (the form of a runtime's `registryMirrors` option and of `--registry-mirror`).
+ * It returns an error string for a malformed entry.
+ */
+export function parseRegistryMirrors(
+  text: string,
+): { mirrors: RegistryMirrors } | { error: string } {
+  const out: Record<string, string[]> = {};
+  for (const entry of text.split(',').map((e) => e.trim())) {
+    if (!entry) continue;
+    const eq = entry.indexOf('=');
+    const domain = entry.slice(0, eq).trim();
+    const urls = entry
+      .slice(eq + 1)
+      .split('|')
+      .map((u) => u.trim().replace(/\/+$/, ''));
+    if (eq <= 0 || urls.some((u) => !/^https?:\/\/[^/\s]+$/.test(u))) {
+      return {
+        error: `registry mirror ${JSON.stringify(entry)} is not domain=http(s)://host[:port]`,
+      };
+    }
+    out[domain] = [...(out[domain] ?? []), ...urls];
+  }
+  return { mirrors: out };
+}
+
+/**
  * fetchImage downloads an image from its registry over the distribution HTTP API (anonymous
  * or with a token login), choosing linux/amd64 from an index and checking every blob's
- * digest. `name` must be a fully qualified reference; an absent image is NotFound, a
- * registry that cannot be reached is ServiceUnavailable.
+ * digest. Mirrors of the image's registry are tried first, in order; the registry itself
+ * last. `name` must be a fully qualified reference; an absent image is NotFound, a
+ * registry that cannot be reached is ServiceUnavailable (the registry's own answer wins
+ * when every mirror failed too).
  */
-export async function fetchImage(name: string, auth: RegistryAuth = {}): Promise<FetchedImage> {
+export async function fetchImage(
+  name: string,
+  auth: RegistryAuth = {},
+  options: FetchOptions = {},
+): Promise<FetchedImage> {
   const ref = parseImageRef(name);
   if ('error' in ref || name.startsWith('sha256:')) {
     throw new SkiffError('Invalid', `cannot pull ${name}: not a registry reference`);
   }
-  const session = new RegistrySession(baseUrl(ref.domain), auth);
+  for (const mirror of options.mirrors?.[ref.domain] ?? []) {
+    try {
+      return await fetchFrom(mirror, ref, name, auth);
+    } catch (err) {
+      if (!(err instanceof SkiffError)) throw err;
+      // The next mirror, or the registry itself, may have it.
+    }
+  }
+  return fetchFrom(baseUrl(ref.domain), ref, name, auth);
+}
+
+async function fetchFrom(
+  base: string,
+  ref: ImageRef,
+  name: string,
+  auth: RegistryAuth,
+): Promise<FetchedImage> {
+  const session = new RegistrySession(base, auth);
   const repo = `/v2/${ref.path}`;
   let res: Response;
   try {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchImage } from '../../sdk/runtime/registry-pull.ts';
 import { buildImages } from '../fixtures/images/index.ts';
 import { type Dockerd, startDockerd } from './dockerd.ts';
 import { pushImage, type Registry, startRegistry } from './registry.ts';
@@ -46,5 +48,29 @@ describe('registry harness', () => {
     await expect(pushImage(archive.path, `${registry.address}/x:1`, 'nope:1')).rejects.toThrow(
       /no image nope:1/,
     );
+  });
+
+  it('serves as a mirror: a pull of docker.io/... skips a dead mirror and takes the next', async () => {
+    const archive = await buildImages(['skiff.local/busybox:1']);
+    await pushImage(
+      archive.path,
+      `${registry.address}/mirrored/busybox:7`,
+      'skiff.local/busybox:1',
+    );
+    // Port 9 (discard) has no listener on loopback: the first mirror cannot be reached.
+    const mirrors = { 'docker.io': ['http://127.0.0.1:9', `http://${registry.address}`] };
+    const image = await fetchImage('docker.io/mirrored/busybox:7', {}, { mirrors });
+    const pushed = archive.images.find((i) => i.ref === 'skiff.local/busybox:1');
+    expect(`sha256:${createHash('sha256').update(image.config).digest('hex')}`).toBe(pushed?.id);
+    // An image no mirror has falls through to its own registry, whose answer is the error.
+    await expect(
+      fetchImage(
+        'registry.invalid/mirrored/none:1',
+        {},
+        {
+          mirrors: { 'registry.invalid': [`http://${registry.address}`] },
+        },
+      ),
+    ).rejects.toThrow(/cannot reach the registry of registry.invalid\/mirrored\/none:1/);
   });
 });

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -29,18 +30,37 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** startRegistry starts Debian's docker-registry with file system storage in a temp dir. */
-export async function startRegistry(): Promise<Registry> {
+/** RegistryOptions place a registry somewhere other than the host's loopback. */
+export interface RegistryOptions {
+  /**
+   * netns runs the registry inside this network namespace (on its 127.0.0.1:5000), for nodes
+   * that live there. Nothing can push to it from outside: fill `storage` first with a
+   * registry on the host, stop that, then serve the same storage here.
+   */
+  netns?: string;
+  /** storage is the directory holding the images; by default one inside the daemon's dir. */
+  storage?: string;
+}
+
+const inNetns = (netns: string) => ['--net', `/run/netns/${netns}`];
+
+/**
+ * startRegistry starts Debian's docker-registry with file system storage in a temp dir (or
+ * the given storage), on a free loopback port of the host or inside a network namespace.
+ */
+export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
   if (!existsSync(registryPath)) {
     throw new Error(
       `docker-registry is missing (${registryPath}): install the Debian package docker-registry`,
     );
   }
-  const port = await freePort();
+  const { netns } = options;
+  // A fresh network namespace has every port free.
+  const port = netns ? 5000 : await freePort();
   const address = `127.0.0.1:${port}`;
   const daemon = await startDaemon({
     name: 'registry',
-    command: registryPath,
+    command: netns ? 'nsenter' : registryPath,
     args: (dir) => {
       const config = join(dir, 'config.yml');
       writeFileSync(
@@ -51,7 +71,7 @@ export async function startRegistry(): Promise<Registry> {
           '  level: warn',
           'storage:',
           '  filesystem:',
-          `    rootdirectory: ${join(dir, 'data')}`,
+          `    rootdirectory: ${options.storage ?? join(dir, 'data')}`,
           '  delete:',
           '    enabled: true',
           'http:',
@@ -59,9 +79,26 @@ export async function startRegistry(): Promise<Registry> {
           '',
         ].join('\n'),
       );
-      return ['serve', config];
+      return netns ? [...inNetns(netns), registryPath, 'serve', config] : ['serve', config];
     },
-    ready: async () => (await fetch(`http://${address}/v2/`)).status === 200,
+    ready: async () =>
+      netns
+        ? await new Promise<boolean>((done) =>
+            execFile(
+              'nsenter',
+              [
+                ...inNetns(netns),
+                'busybox',
+                'wget',
+                '-q',
+                '-O',
+                '/dev/null',
+                `http://${address}/v2/`,
+              ],
+              (err) => done(!err),
+            ),
+          )
+        : (await fetch(`http://${address}/v2/`)).status === 200,
     readyTimeoutMs: 30_000,
   });
   return { address, daemon, stop: () => daemon.stop() };

@@ -28,6 +28,7 @@ export async function startNodeRuntime(
   name: string,
   dataDir: string,
   dockerHost: string | undefined,
+  pluginOptions: Readonly<Record<string, string>> = {},
 ): Promise<NodeRuntime> {
   const runDir = join(dataDir, 'run');
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -35,6 +36,8 @@ export async function startNodeRuntime(
   const stateDir = join(dataDir, name);
   const args = [cli, 'runtime', name, '--listen', endpoint, '--state-dir', stateDir];
   if (dockerHost) args.push('--docker-host', dockerHost);
+  for (const [key, value] of Object.entries(pluginOptions))
+    args.push('--option', `${key}=${value}`);
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../../../sdk/client/client.ts';
+import { SkiffError } from '../../../sdk/errors.ts';
 import { connectRuntime, type RuntimeClient } from '../../../sdk/runtime/client.ts';
+import { parseRegistryMirrors } from '../../../sdk/runtime/registry-pull.ts';
 import { serviceTypeExtension } from '../../../sdk/service.ts';
 import {
   defaultServiceCidr,
@@ -33,8 +35,17 @@ interface UpOptions {
   store?: string;
   runtime: string;
   dockerHost?: string;
+  /** registryMirror holds `domain=url` entries for the runtime's pulls. */
+  registryMirror: string[];
   /** serviceProxy: the node forwards Services with the loaded service types (iptables). */
   serviceProxy: boolean;
+}
+
+// Each --registry-mirror entry is checked as it is parsed, so a typo stops `skiff up` at once.
+function mirrorEntry(value: string, previous: string[]): string[] {
+  const parsed = parseRegistryMirrors(value);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  return [...previous, value];
 }
 
 /**
@@ -61,11 +72,23 @@ export function registerUpCommand(program: Command): void {
     )
     .option('--docker-host <url>', 'Docker Engine endpoint for --runtime docker')
     .option(
+      '--registry-mirror <domain=url>',
+      'pull images of this registry from this mirror first, e.g. docker.io=http://127.0.0.1:5000 (repeatable; containerd and microvm runtimes: dockerd has its own registry-mirrors)',
+      mirrorEntry,
+      [],
+    )
+    .option(
       '--no-service-proxy',
       "do not forward Services on this machine (by default the node programs the host's nat table)",
     )
     .action(async (opts: UpOptions) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
+      if (opts.runtime === 'docker' && opts.registryMirror.length > 0) {
+        throw new SkiffError(
+          'BadRequest',
+          '--registry-mirror does not apply to --runtime docker: dockerd pulls with its own registry-mirrors setting',
+        );
+      }
       // Refuse a bad plugin before anything starts; then start the API server and load the
       // plugins for real, with the cluster's API client for those that need it.
       const checked = await loadConfiguredPlugins(opts.config, 'warn');
@@ -115,7 +138,11 @@ export function registerUpCommand(program: Command): void {
           say(`controllers running: ${control.controllers.join(', ') || 'none'}`);
           say(`components running: ${control.components.join(', ') || 'none'}`);
           if (opts.runtime !== 'none') {
-            runtime = await startNodeRuntime(opts.runtime, resolve(opts.dataDir), opts.dockerHost);
+            runtime = await startNodeRuntime(opts.runtime, resolve(opts.dataDir), opts.dockerHost, {
+              ...(opts.registryMirror.length > 0
+                ? { registryMirrors: opts.registryMirror.join(',') }
+                : {}),
+            });
             say(`runtime ${runtime.version} serving runtime.v1 on ${runtime.endpoint}`);
             for (const image of runtime.imported) say(`  imported ${image}`);
             // One node agent in this process, on the runtime just started, named after the host.
