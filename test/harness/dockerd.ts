@@ -76,18 +76,29 @@ function killLeftovers(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** DockerdOptions are what a suite may change about its private dockerd. */
+export interface DockerdOptions {
+  /** netns runs dockerd, and so every container's network, inside this network namespace. */
+  netns?: string;
+  /** registryMirrors are dockerd's mirrors of docker.io (`http://127.0.0.1:5000`). */
+  registryMirrors?: string[];
+}
+
 /**
  * startDockerd starts dockerd (with its own managed containerd) on a socket in a temp dir:
  * no default bridge and no iptables rules, so it touches nothing of the host's network.
  */
-export async function startDockerd(): Promise<Dockerd> {
+export async function startDockerd(options: DockerdOptions = {}): Promise<Dockerd> {
   if (!existsSync(dockerdPath)) {
     throw new Error(`dockerd is missing (${dockerdPath}): install the Debian package docker.io`);
   }
+  const { netns } = options;
   const daemon = await startDaemon({
     name: 'dockerd',
-    command: dockerdPath,
+    command: netns ? 'nsenter' : dockerdPath,
     args: (dir) => [
+      ...(netns ? [`--net=/run/netns/${netns}`, dockerdPath] : []),
+      ...(options.registryMirrors ?? []).map((m) => `--registry-mirror=${m}`),
       '--data-root',
       join(dir, 'data'),
       '--exec-root',

@@ -42,7 +42,7 @@ export interface RegistryOptions {
   storage?: string;
 }
 
-const inNetns = (netns: string) => ['--net', `/run/netns/${netns}`];
+const inNetns = (netns: string) => [`--net=/run/netns/${netns}`];
 
 /**
  * startRegistry starts Debian's docker-registry with file system storage in a temp dir (or
