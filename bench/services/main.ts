@@ -1,8 +1,10 @@
-// `npm run bench -- services [--quick]`: the cluster DNS in this process, backed by `skiff
-// server` as its own process. Measures A queries over UDP for Service names (16 clients, each
-// one query in flight, after a warm-up) and how long a new Service takes to resolve. Prints a
-// table and ends with one summary line. The ClusterIP forwarding figures join once the node
-// proxy exists.
+// `npm run bench -- services [--quick]`, in two parts.
+// 1. Forwarding (bench/services/forwarding.ts): HTTP requests per second through a ClusterIP
+//    beside straight to the pod IPs, on a real one-node cluster inside a network namespace.
+// 2. DNS: the cluster DNS in this process, backed by `skiff server` as its own process. A
+//    queries over UDP for Service names (16 clients, each one query in flight, after a
+//    warm-up) and how long a new Service takes to resolve.
+// Prints a table per part and ends with one summary line.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as dns from 'dns-packet';
 import { startClusterDns } from '../../plugins/dns-cluster/index.ts';
 import { KubeClient } from '../../sdk/client/client.ts';
+import { benchForwarding, type ForwardingFigures } from './forwarding.ts';
 
 const quick = process.argv.includes('--quick');
 const clients = 16;
@@ -72,7 +75,20 @@ class Querier {
   }
 }
 
+function printForwarding(f: ForwardingFigures): void {
+  const line = (name: string, s: ForwardingFigures['podIp']) =>
+    `${name.padEnd(24)}${`${Math.round(s.perSecond)} req/s`.padEnd(14)}p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  errors ${s.errors}\n`;
+  process.stdout.write(
+    `HTTP, a new connection per request, ${f.concurrency} clients, ${f.backends} backends (busybox httpd)\n`,
+  );
+  process.stdout.write(line('through the ClusterIP', f.clusterIp));
+  process.stdout.write(line('straight to pod IPs', f.podIp));
+  process.stdout.write(`${'ClusterIP / pod IP'.padEnd(24)}${f.ratio.toFixed(2)}\n\n`);
+}
+
 async function main() {
+  const forwarding = await benchForwarding(quick);
+  printForwarding(forwarding);
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-services-'));
   const server = await startServer(dir);
   const client = KubeClient.fromKubeconfig(join(dir, 'admin.kubeconfig'));
@@ -141,7 +157,7 @@ async function main() {
     ];
     for (const r of rows) process.stdout.write(`${r[0]?.padEnd(24)}${r[1]?.padEnd(14)}${r[2]}\n`);
     process.stdout.write(
-      `services: DNS A p50 ${pct(s, 50).toFixed(2)} ms p99 ${pct(s, 99).toFixed(2)} ms at ${Math.round(measured.perSecond)} q/s (${clients} clients, ${serviceCount} Services); a new Service resolves within p99 ${pct(visible, 99).toFixed(0)} ms\n`,
+      `services: ClusterIP ${Math.round(forwarding.clusterIp.perSecond)} req/s vs pod IP ${Math.round(forwarding.podIp.perSecond)} req/s (ratio ${forwarding.ratio.toFixed(2)}, p99 ${forwarding.clusterIp.p99.toFixed(1)} vs ${forwarding.podIp.p99.toFixed(1)} ms); DNS A p50 ${pct(s, 50).toFixed(2)} ms p99 ${pct(s, 99).toFixed(2)} ms at ${Math.round(measured.perSecond)} q/s (${clients} clients, ${serviceCount} Services); a new Service resolves within p99 ${pct(visible, 99).toFixed(0)} ms\n`,
     );
   } finally {
     for (const q of queriers) q.close();
