@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Logger, ServiceCapabilities, ServiceRoute, ServiceType } from '../../sdk/index.ts';
+import { filterJumpRules, filterRestoreInput } from './reject.ts';
 import { needsRouteLocalnet, parseNatState, removalInput, restoreInput } from './rules.ts';
 
 const run = promisify(execFile);
@@ -35,8 +36,9 @@ function restore(command: string, input: string): Promise<void> {
 
 /**
  * IptablesServices forwards service addresses and node ports with iptables nat rules in
- * kube-proxy's shape under skiff's own chain names; every sync rewrites skiff's chains in one
- * iptables-restore transaction and leaves all other rules alone.
+ * kube-proxy's shape under skiff's own chain names, and refuses ports with no endpoint in the
+ * filter table; every sync rewrites skiff's chains in one iptables-restore transaction and
+ * leaves all other rules alone.
  */
 export class IptablesServices implements ServiceType {
   readonly capabilities: ServiceCapabilities = {
@@ -63,22 +65,33 @@ export class IptablesServices implements ServiceType {
         );
         this.#localnet = true;
       }
-      const state = parseNatState(await this.#saveNat());
-      await restore(this.#opts.restore ?? 'iptables-restore', restoreInput(routes, state));
+      const nat = parseNatState(await this.#save('nat'));
+      const filter = parseNatState(await this.#save('filter'), filterJumpRules);
+      // Both tables in one restore: forwarding and refusals change together.
+      await restore(
+        this.#opts.restore ?? 'iptables-restore',
+        restoreInput(routes, nat) + filterRestoreInput(routes, filter),
+      );
     });
   }
 
-  /** close takes out every skiff chain and jump rule. */
+  /** close takes out every skiff chain and jump rule, from the nat and the filter table. */
   close(): Promise<void> {
     return this.#serial(async () => {
-      const state = parseNatState(await this.#saveNat());
-      if (state.chains.size === 0 && state.jumps.size === 0) return;
-      await restore(this.#opts.restore ?? 'iptables-restore', removalInput(state));
+      const nat = parseNatState(await this.#save('nat'));
+      const filter = parseNatState(await this.#save('filter'), filterJumpRules);
+      const input = [
+        nat.chains.size + nat.jumps.size > 0 ? removalInput(nat) : '',
+        filter.chains.size + filter.jumps.size > 0
+          ? removalInput(filter, 'filter', filterJumpRules)
+          : '',
+      ].join('');
+      if (input) await restore(this.#opts.restore ?? 'iptables-restore', input);
     });
   }
 
-  async #saveNat(): Promise<string> {
-    const { stdout } = await run(this.#opts.save ?? 'iptables-save', ['-t', 'nat']);
+  async #save(table: 'nat' | 'filter'): Promise<string> {
+    const { stdout } = await run(this.#opts.save ?? 'iptables-save', ['-t', table]);
     return stdout;
   }
 

@@ -43,11 +43,14 @@ export interface NatState {
   readonly jumps: ReadonlySet<string>;
 }
 
-/** parseNatState reads `iptables-save -t nat` output for skiff's chains and jump rules. */
-export function parseNatState(save: string): NatState {
+/**
+ * parseNatState reads `iptables-save -t nat` output for skiff's chains and jump rules (or, given
+ * the filter table's jump rules, `iptables-save -t filter` output).
+ */
+export function parseNatState(save: string, jumpsOf: readonly JumpRule[] = jumpRules): NatState {
   const found = new Set<string>();
   const jumps = new Set<string>();
-  const wanted = new Set(jumpRules.map((j) => `${j.chain} ${j.spec}`));
+  const wanted = new Set(jumpsOf.map((j) => `${j.chain} ${j.spec}`));
   for (const line of save.split('\n')) {
     const decl = /^:(\S+) /.exec(line);
     if (decl?.[1]?.startsWith(skiffChainPrefix)) found.add(decl[1]);
@@ -175,13 +178,20 @@ export function restoreInput(routes: readonly ServiceRoute[], state: NatState): 
   ].join('\n');
 }
 
-/** removalInput writes the restore input that takes every skiff rule and chain out of the nat table. */
-export function removalInput(state: NatState): string {
+/**
+ * removalInput writes the restore input that takes every skiff rule and chain out of the nat
+ * table (or of another table, given its name and skiff's jump rules there).
+ */
+export function removalInput(
+  state: NatState,
+  table = 'nat',
+  jumpsOf: readonly JumpRule[] = jumpRules,
+): string {
   const all = [...state.chains].sort();
   return [
-    '*nat',
+    `*${table}`,
     ...all.map((c) => `:${c} - [0:0]`),
-    ...jumpRules
+    ...jumpsOf
       .filter((j) => state.jumps.has(`${j.chain} ${j.spec}`))
       .map((j) => `-D ${j.chain} ${j.spec}`),
     ...all.map((c) => `-X ${c}`),

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRoute } from '../../sdk/index.ts';
 import {
+  connectError,
   makeTopology,
   natTable,
   type ProxyChild,
@@ -13,6 +14,7 @@ import {
 let topo: Topology;
 let proxy: ProxyChild;
 let before: string;
+let filterBefore: string;
 
 const clusterIP = '10.43.0.20';
 const lbIP = '127.0.1.5';
@@ -50,6 +52,7 @@ async function hits(ns: string, url: string, n: number): Promise<Map<string, num
 beforeAll(async () => {
   topo = await makeTopology([8080, 9090]);
   before = await natTable(topo.node);
+  filterBefore = await natTable(topo.node, 'filter');
   proxy = startProxyChild(topo.node);
 }, 60_000);
 
@@ -105,6 +108,19 @@ describe('iptables service forwarding in a network namespace', () => {
     expect([...seen.values()]).toEqual([16]);
   }, 60_000);
 
+  it('refuses at once a service port with no endpoint, on every address, until one appears', async () => {
+    await proxy.sync([web([])]);
+    expect(await connectError(topo.node, clusterIP, 80)).toBe('refused');
+    expect(await connectError(topo.node, lbIP, 80)).toBe('refused');
+    expect(await connectError(topo.client, topo.nodeIP, 30080)).toBe('refused');
+    const filter = await natTable(topo.node, 'filter');
+    expect(filter.match(/-j REJECT --reject-with icmp-port-unreachable/g)).toHaveLength(3);
+    await proxy.sync([web(topo.endpoints)]);
+    expect(await connectError(topo.node, clusterIP, 80)).toBe('connected');
+    expect(await connectError(topo.client, topo.nodeIP, 30080)).toBe('connected');
+    expect(await natTable(topo.node, 'filter')).not.toContain('REJECT');
+  }, 60_000);
+
   it('a new proxy process converges from what the last one left (agent restart)', async () => {
     await proxy.stop();
     proxy = startProxyChild(topo.node);
@@ -130,6 +146,7 @@ describe('iptables service forwarding in a network namespace', () => {
     expect(await natTable(topo.node)).not.toMatch(/SKIFF-(SVC|SEP)-/);
     await proxy.close();
     expect(await natTable(topo.node)).toBe(before);
+    expect(await natTable(topo.node, 'filter')).toBe(filterBefore);
     await proxy.close();
     expect(await natTable(topo.node)).toBe(before);
   }, 60_000);

@@ -193,12 +193,25 @@ export function startProxyChild(ns: string): ProxyChild {
   };
 }
 
-/** natTable is `iptables-save -t nat` of a namespace without comments and counters. */
-export async function natTable(ns: string): Promise<string> {
-  const out = await sh('ip', ['netns', 'exec', ns, 'iptables-save', '-t', 'nat']);
+/** natTable is `iptables-save -t nat` (or another table) of a namespace without comments and counters. */
+export async function natTable(ns: string, table = 'nat'): Promise<string> {
+  const out = await sh('ip', ['netns', 'exec', ns, 'iptables-save', '-t', table]);
   return out
     .split('\n')
     .filter((l) => !l.startsWith('#'))
     .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
     .join('\n');
+}
+
+/**
+ * connectError opens a TCP connection from inside a namespace and says how it failed
+ * ('refused', 'timeout', another error's text) or 'connected'.
+ */
+export async function connectError(ns: string, ip: string, port: number): Promise<string> {
+  // A tiny Node client: busybox nc cannot just connect and report why it could not.
+  const probe = `require('net').connect(${port}, '${ip}')
+    .on('connect', () => { console.log('connected'); process.exit(0); })
+    .on('error', (e) => { console.log(e.code === 'ECONNREFUSED' ? 'refused' : e.code); process.exit(0); })
+    .setTimeout(3000, () => { console.log('timeout'); process.exit(0); });`;
+  return (await sh('ip', ['netns', 'exec', ns, process.execPath, '-e', probe])).trim();
 }
