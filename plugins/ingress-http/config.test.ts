@@ -8,6 +8,7 @@ describe('parseIngressHttpConfig', () => {
       listen: { host: '0.0.0.0', port: 30080 },
       controller: 'skiff.io/ingress-http',
       withoutClass: false,
+      className: 'skiff-http',
     });
   });
 
@@ -18,12 +19,14 @@ describe('parseIngressHttpConfig', () => {
         controller: 'example.com/edge',
         watchIngressWithoutClass: true,
         address: '192.0.2.7',
+        ingressClass: '',
       }),
     ).toEqual({
       listen: { host: '::1', port: 8080 },
       controller: 'example.com/edge',
       withoutClass: true,
       address: '192.0.2.7',
+      className: '',
     });
   });
 
@@ -33,6 +36,7 @@ describe('parseIngressHttpConfig', () => {
     [{ controller: 'no-slash' }, 'controller'],
     [{ watchIngressWithoutClass: 'yes' }, 'watchIngressWithoutClass'],
     [{ address: 7 }, 'address'],
+    [{ ingressClass: 'Bad_Name' }, 'ingressClass'],
   ])('refuses %o naming %s', (config, field) => {
     let caught: unknown;
     try {

@@ -1,6 +1,7 @@
 // The HTTP ingress controller as a plugin: a control-plane component serving Ingresses of
 // its IngressClass on a node port.
 import { apiClientToken, componentExtension, definePlugin, SkiffError } from '../../sdk/index.ts';
+import { ensureIngressClass } from './default-class.ts';
 import { startIngressHttp } from './ingress-http.ts';
 import { ingressControllerName } from './routes.ts';
 
@@ -21,6 +22,11 @@ export interface IngressHttpConfig {
   readonly controller: string;
   readonly withoutClass: boolean;
   readonly address?: string;
+  /**
+   * className is the IngressClass made at start for this controller (default "skiff-http"),
+   * the cluster's default class when no other is; "" makes none.
+   */
+  readonly className: string;
 }
 
 const bad = (field: string, why: string) =>
@@ -50,7 +56,11 @@ export function parseIngressHttpConfig(
   const address = config.address;
   if (address !== undefined && typeof address !== 'string')
     throw bad('address', 'must be an IP address');
+  const className = config.ingressClass ?? 'skiff-http';
+  if (typeof className !== 'string' || !/^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)?$/.test(className))
+    throw bad('ingressClass', 'must be an object name such as "skiff-http", or "" for none');
   return {
+    className,
     listen: { host: (m[1] ?? '').replace(/^\[(.*)\]$/, '$1'), port },
     controller,
     withoutClass,
@@ -70,6 +80,8 @@ export default definePlugin({
     const client = ctx.container.resolve(apiClientToken);
     ctx.provide(componentExtension, 'ingress-http', {
       async run({ signal, logger }) {
+        if (config.className !== '')
+          await ensureIngressClass(client, config.className, config.controller, logger);
         const running = await startIngressHttp(client, {
           host: config.listen.host,
           port: config.listen.port,

@@ -302,6 +302,99 @@ spec:
       expect(pods).toContain(answer.trim());
     }, 180_000);
 
+    it('the seed ingress (extensions/v1beta1) and its networking.k8s.io/v1 twin route /service1..3 to their Services', async () => {
+      for (const n of [1, 2, 3]) {
+        await apply(echoDeployment(`service${n}`, `service${n}`, 1));
+        await apply(`
+apiVersion: v1
+kind: Service
+metadata: { name: service${n} }
+spec:
+  selector: { app: service${n} }
+  ports: [{ port: 80, targetPort: http }]
+`);
+      }
+      await apply(seed('ingress-extensions-v1beta1.yaml'));
+      await apply(`
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ingress-v1
+  annotations: { nginx.ingress.kubernetes.io/rewrite-target: / }
+spec:
+  rules:
+    - host: v1.example.test
+      http:
+        paths:
+${[1, 2, 3]
+  .map(
+    (n) => `          - path: /service${n}
+            pathType: Prefix
+            backend: { service: { name: service${n}, port: { number: 80 } } }`,
+  )
+  .join('\n')}
+`);
+      for (const n of [1, 2, 3]) {
+        await waitFor(`service${n} Ready`, async () =>
+          (await readyPods(`app=service${n}`)).length === 1 ? true : undefined,
+        );
+      }
+      const get = async (path: string, host?: string) => {
+        const header = host ? ['--header', `Host: ${host}`] : [];
+        const r = await node.exec(
+          'busybox',
+          [
+            'timeout',
+            '5',
+            'busybox',
+            'wget',
+            '-q',
+            '-O',
+            '-',
+            ...header,
+            `http://${nodeAddress}:30080${path}`,
+          ],
+          10_000,
+        );
+        return r.code === 0 ? r.stdout.trim() : undefined;
+      };
+      for (const n of [1, 2, 3]) {
+        const [pod] = await readyPods(`app=service${n}`);
+        expect(await waitFor(`/service${n} through the ingress`, () => get(`/service${n}`))).toBe(
+          pod?.name,
+        );
+        expect(
+          await waitFor(`/service${n} on v1.example.test`, () =>
+            get(`/service${n}`, 'v1.example.test'),
+          ),
+        ).toBe(pod?.name);
+      }
+      // A path no rule names gets the ingress's own 404, not some backend.
+      expect(await get('/service4')).toBeUndefined();
+    }, 180_000);
+
+    it('a Service with no ready endpoint refuses connections at once', async () => {
+      await kubectl('scale', 'deployment', 'echo', '--replicas=0');
+      await waitFor('no echo endpoint', async () =>
+        (await endpointIps('echo')).length === 0 ? true : undefined,
+      );
+      const clusterIp = await jsonpath(['get', 'svc', 'echo'], '{.spec.clusterIP}');
+      const refused = await waitFor('a refusal from the empty Service', async () => {
+        const r = await node.exec('busybox', [
+          'timeout',
+          '5',
+          'busybox',
+          'wget',
+          '-q',
+          '-O',
+          '-',
+          `http://${clusterIp}/`,
+        ]);
+        return /Connection refused/.test(r.stderr) ? r.stderr : undefined;
+      });
+      expect(refused).toContain('Connection refused');
+    }, 120_000);
+
     it('deleting the Services takes their forwarding away', async () => {
       const clusterIp = await jsonpath(['get', 'svc', 'client-node-port'], '{.spec.clusterIP}');
       await kubectl('delete', 'svc', 'client-node-port', 'helloindia', 'echo');

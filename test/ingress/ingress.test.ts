@@ -9,6 +9,7 @@ import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { loadPlugins } from '../../core/plugins/loader.ts';
+import { ensureIngressClass } from '../../plugins/ingress-http/default-class.ts';
 import { type RunningIngressHttp, startIngressHttp } from '../../plugins/ingress-http/index.ts';
 import {
   type api,
@@ -30,6 +31,7 @@ const seedPath = '/work/shared/manifests/seeds/ingress-extensions-v1beta1.yaml';
 const ns = 'default';
 const services = { group: '', version: 'v1', plural: 'services', namespace: ns };
 const endpointsRef = { group: '', version: 'v1', plural: 'endpoints', namespace: ns };
+const ingressClasses = { group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses' };
 const ingressRef = {
   group: 'networking.k8s.io',
   version: 'v1',
@@ -512,6 +514,15 @@ describe('the ingress-http plugin', () => {
         return got === '200' ? got : undefined;
       });
       expect(answer).toBe('200');
+      // It made its own IngressClass; not the default one, since "skiff" above already is.
+      const made = await client.get<api.IngressClass>(ingressClasses, 'skiff-http');
+      expect(made.spec?.controller).toBe('skiff.io/ingress-http');
+      expect(made.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class']).toBe(
+        undefined,
+      );
+      expect(await ensureIngressClass(client, 'skiff-http', 'skiff.io/ingress-http')).toBe(
+        'exists',
+      );
     } finally {
       abort.abort();
       await run;
