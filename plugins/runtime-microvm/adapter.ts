@@ -4,15 +4,17 @@ import { SkiffError } from '../../sdk/errors.ts';
 import type { Logger } from '../../sdk/plugin.ts';
 import type { RuntimeAdapter, RuntimeCapabilities } from '../../sdk/runtime/adapter.ts';
 import type { ImageImporter } from '../../sdk/runtime/image-import.ts';
+import { parseRegistryMirrors } from '../../sdk/runtime/registry-pull.ts';
 import type { RpcRequestReceived, RpcResponse, UnaryRpc } from '../../sdk/runtime/rpcs.ts';
 import { type StreamingServer, startStreamingServer } from '../../sdk/runtime/streaming.ts';
 import * as containers from './containers.ts';
-import type { GuestBoot, MicroVmOptions, RuntimeContext } from './context.ts';
+import { type GuestBoot, type MicroVmOptions, type RuntimeContext, sandboxOf } from './context.ts';
 import { buildInitramfs, kernelCommandLine } from './guest/initramfs.ts';
 import { checkedRef, ImageStore } from './images.ts';
 import { VmNetwork } from './network.ts';
 import * as sandboxes from './sandboxes.ts';
 import { nowNanos, RecordStore } from './state.ts';
+import * as stats from './stats.ts';
 import { microVmStreams } from './streams.ts';
 import { defaultBinaries, probeAccelerator } from './vm.ts';
 
@@ -29,6 +31,7 @@ export const defaultMicroVmOptions: MicroVmOptions = {
   memoryOverheadMiB: 64,
   bootTimeoutSeconds: 60,
   vmGraceSeconds: 5,
+  registryMirrors: {},
 };
 
 /** microVmOptions reads the adapter options from plugin config, filling in the defaults. */
@@ -49,6 +52,9 @@ export function microVmOptions(config: Readonly<Record<string, unknown>>): Micro
     }
     return n;
   };
+  const mirrors = parseRegistryMirrors(str('registryMirrors', ''));
+  if ('error' in mirrors)
+    throw new Error(`runtime-microvm: option registryMirrors: ${mirrors.error}`);
   const masquerade = str('masquerade', String(d.masquerade));
   if (masquerade !== 'true' && masquerade !== 'false') {
     throw new Error(`runtime-microvm: option masquerade must be true or false`);
@@ -68,6 +74,7 @@ export function microVmOptions(config: Readonly<Record<string, unknown>>): Micro
     memoryOverheadMiB: num('memoryOverheadMiB', d.memoryOverheadMiB),
     bootTimeoutSeconds: num('bootTimeoutSeconds', d.bootTimeoutSeconds),
     vmGraceSeconds: num('vmGraceSeconds', d.vmGraceSeconds),
+    registryMirrors: mirrors.mirrors,
   };
 }
 
@@ -76,8 +83,8 @@ export const microVmCapabilities: RuntimeCapabilities = {
   exec: true,
   streamingExec: true,
   attach: false,
-  portForward: false,
-  stats: false,
+  portForward: true,
+  stats: true,
   events: false,
   isolation: 'vm',
 };
@@ -205,6 +212,20 @@ export class MicroVmRuntime implements RuntimeAdapter, ImageImporter {
   listContainers: Handler<'ListContainers'> = (req) => containers.listContainers(this.#ctx, req);
   containerStatus: Handler<'ContainerStatus'> = (req) => containers.containerStatus(this.#ctx, req);
   execSync: Handler<'ExecSync'> = (req) => containers.execSync(this.#ctx, req);
+  portForward: Handler<'PortForward'> = async (req) => {
+    const sandbox = sandboxOf(this.#ctx, req.podSandboxId);
+    if (sandbox.state !== 'SANDBOX_READY')
+      throw new SkiffError('FailedPrecondition', `pod sandbox ${sandbox.id} is not ready`);
+    if (!this.#streaming) {
+      throw new SkiffError('ServiceUnavailable', 'the streaming server is not running');
+    }
+    return this.#streaming.portForward(req);
+  };
+  containerStats: Handler<'ContainerStats'> = (req) => stats.containerStats(this.#ctx, req);
+  listContainerStats: Handler<'ListContainerStats'> = (req) =>
+    stats.listContainerStats(this.#ctx, req);
+  updateContainerResources: Handler<'UpdateContainerResources'> = (req) =>
+    stats.updateContainerResources(this.#ctx, req);
   exec: Handler<'Exec'> = async (req) => {
     containers.runningContainer(this.#ctx, req.containerId);
     if (!this.#streaming) {
@@ -230,7 +251,8 @@ export class MicroVmRuntime implements RuntimeAdapter, ImageImporter {
   };
   pullImage: Handler<'PullImage'> = async (req) => {
     const auth = req.auth ? { username: req.auth.username, password: req.auth.password } : {};
-    return { imageRef: await this.#ctx.images.pull(checkedRef(req.image?.image), auth) };
+    const mirrors = this.#ctx.options.registryMirrors;
+    return { imageRef: await this.#ctx.images.pull(checkedRef(req.image?.image), auth, mirrors) };
   };
   removeImage: Handler<'RemoveImage'> = async (req) => {
     const used = (id: string) =>

@@ -224,6 +224,8 @@ export class GuestChannel extends EventEmitter<GuestChannelEvents> {
     for (const m of spec.mounts ?? []) {
       fields.push(['mount', `${m.readonly ? 'ro' : 'rw'}:${m.source}:${m.destination}`]);
     }
+    if (spec.limits?.cpuMax) fields.push(['cpu.max', spec.limits.cpuMax]);
+    if (spec.limits?.memoryMax) fields.push(['memory.max', spec.limits.memoryMax]);
     const id = this.takeId();
     this.containerByProcess.set(id, spec.name);
     try {

@@ -15,6 +15,7 @@ import {
   newId,
   nowNanos,
 } from './state.ts';
+import { limitsOf } from './usage.ts';
 
 type ContainerMessage = NonNullable<RpcResponse<'ContainerStatus'>['status']>;
 
@@ -160,6 +161,7 @@ export async function startContainer(
       argv: c.argv,
       env: c.env,
       cwd: c.cwd,
+      limits: limitsOf(c.config.linux?.resources),
     });
   } catch (err) {
     live.logs.get(c.id)?.close();

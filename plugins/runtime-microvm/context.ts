@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SkiffError } from '../../sdk/errors.ts';
 import type { Logger } from '../../sdk/plugin.ts';
+import type { RegistryMirrors } from '../../sdk/runtime/registry-pull.ts';
 import type { GuestChannel, ProcessExit } from './channel.ts';
 import type { CriLogFile } from './cri-log.ts';
 import type { ImageStore } from './images.ts';
@@ -25,6 +26,8 @@ export interface MicroVmOptions {
   bootTimeoutSeconds: number;
   /** vmGraceSeconds is how long a stopping VM may take to power off before it is killed. */
   vmGraceSeconds: number;
+  /** registryMirrors are tried, in order, before an image's own registry on a pull. */
+  registryMirrors: RegistryMirrors;
 }
 
 /** GuestBoot is what boots a guest: kernel, initramfs and the command line they understand. */

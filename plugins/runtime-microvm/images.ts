@@ -5,7 +5,11 @@ import { SkiffError } from '../../sdk/errors.ts';
 import { checkImageArchive } from '../../sdk/runtime/image-archive.ts';
 import { sha256Digest } from '../../sdk/runtime/image-layout.ts';
 import { formatImageRef, parseImageRef } from '../../sdk/runtime/image-ref.ts';
-import { fetchImage, type RegistryAuth } from '../../sdk/runtime/registry-pull.ts';
+import {
+  fetchImage,
+  type RegistryAuth,
+  type RegistryMirrors,
+} from '../../sdk/runtime/registry-pull.ts';
 import { applyLayer } from './unpack.ts';
 
 /** ImageConfig is the part of an OCI image config the adapter reads. */
@@ -162,9 +166,13 @@ export class ImageStore {
   }
 
   /** pull fetches an image from its registry and stores it; returns the image id. */
-  async pull(reference: string, auth: RegistryAuth = {}): Promise<string> {
+  async pull(
+    reference: string,
+    auth: RegistryAuth = {},
+    mirrors: RegistryMirrors = {},
+  ): Promise<string> {
     const name = checkedRef(reference);
-    const fetched = await fetchImage(name, auth);
+    const fetched = await fetchImage(name, auth, { mirrors });
     this.#writeBlob(fetched.manifest.data);
     return this.#store(
       [name],

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { grpcCode } from '../../sdk/errors.ts';
 import { connectRuntime, type RuntimeClient } from '../../sdk/runtime/client.ts';
 import { buildImages } from '../../test/fixtures/images/index.ts';
@@ -150,11 +151,97 @@ describe('runtime-microvm as its own process', () => {
         if (!body) await new Promise((r) => setTimeout(r, 200));
       }
       expect(body.trim()).toBe('hello-from-vm');
+      // PortForward through the streaming server (v4.channel.k8s.io: channel 0 data, each
+      // channel opening with the port number) reaches the same server.
+      const pf = await client.portForward({ podSandboxId, port: [8080] });
+      const forwarded = await new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(pf.url.replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
+        let data = '';
+        let frames = 0;
+        ws.on('message', (d: Buffer) => {
+          frames += 1;
+          // The first two frames name the port on the data and the error channel.
+          if (frames <= 2) {
+            if (frames === 2)
+              ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('GET / HTTP/1.0\r\n\r\n')]));
+            return;
+          }
+          if (d[0] === 0) data += d.subarray(1).toString();
+        });
+        ws.on('close', () => resolve(data));
+        ws.on('error', reject);
+        setTimeout(() => ws.terminate(), 15_000);
+      });
+      expect(forwarded).toContain('200 OK');
+      expect(forwarded).toContain('hello-from-vm');
       const qemu = vmProcesses(podSandboxId).find((p) => p.role === 'qemu')!;
       const argv = readFileSync(`/proc/${qemu.pid}/cmdline`, 'utf8').split('\0');
       // 1.5 CPUs round up to 2; 200 MiB plus the 64 MiB guest overhead.
       expect(argv[argv.indexOf('-smp') + 1]).toBe('2');
       expect(argv[argv.indexOf('-m') + 1]).toBe('264M');
+    } finally {
+      await client.stopPodSandbox({ podSandboxId });
+      await client.removePodSandbox({ podSandboxId });
+    }
+  });
+
+  it("reports a container's CPU and memory from inside its VM, and applies the limits UpdateContainerResources sets", async () => {
+    // The container spins (CPU); an exec holds ~12 MB for a while (memory charged to it).
+    // Software emulation pipes a few MB/s, so the sizes stay small.
+    const { podSandboxId, containerId } = await startPod(['sh', '-c', 'while :; do :; done']);
+    const hold = 'x=$(head -c 12000000 /dev/zero | tr "\\0" a); sleep 4; echo held';
+    try {
+      const holding = client.execSync({ containerId, cmd: ['sh', '-c', hold], timeout: 60 });
+      let stats = (await client.containerStats({ containerId })).stats;
+      for (
+        let i = 0;
+        i < 200 && BigInt(stats?.memory?.workingSetBytes?.value ?? 0) < 20_000_000n;
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 200));
+        stats = (await client.containerStats({ containerId })).stats;
+      }
+      expect(stats?.attributes?.id).toBe(containerId);
+      const cpu1 = BigInt(stats?.cpu?.usageCoreNanoSeconds?.value ?? 0);
+      const ws = BigInt(stats?.memory?.workingSetBytes?.value ?? 0);
+      expect(ws).toBeGreaterThan(10_000_000n);
+      expect(BigInt(stats?.memory?.usageBytes?.value ?? 0)).toBeGreaterThanOrEqual(ws);
+      expect((await holding).stdout.toString()).toContain('held');
+      const later = (await client.listContainerStats({ filter: { podSandboxId } })).stats;
+      expect(later.map((s) => s.attributes?.id)).toEqual([containerId]);
+      // The spinning main process keeps costing CPU time: the counter is live.
+      expect(BigInt(later[0]?.cpu?.usageCoreNanoSeconds?.value ?? 0)).toBeGreaterThan(cpu1);
+      // And the memory the exec held is given back.
+      expect(BigInt(later[0]?.memory?.workingSetBytes?.value ?? 0)).toBeLessThan(ws);
+
+      // Limits land in the container's own cgroup, which it sees (read-only) at
+      // /sys/fs/cgroup, as runc shows cgroup v2; an exec is charged to the same group.
+      const read = async () =>
+        (
+          await client.execSync({
+            containerId,
+            cmd: ['cat', '/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/cpu.max'],
+            timeout: 30,
+          })
+        ).stdout
+          .toString()
+          .trim()
+          .split('\n');
+      expect(await read()).toEqual(['max', 'max 100000']);
+      await client.updateContainerResources({
+        containerId,
+        linux: { memoryLimitInBytes: 64 * 2 ** 20, cpuPeriod: 100_000, cpuQuota: 50_000 },
+      });
+      expect(await read()).toEqual([String(64 * 2 ** 20), '50000 100000']);
+      await client.updateContainerResources({ containerId, linux: {} });
+      expect(await read()).toEqual(['max', 'max 100000']);
+      const bad = await client
+        .updateContainerResources({ containerId: 'no-such-container', linux: {} })
+        .then(
+          () => grpcCode.OK,
+          (err: { grpcCode?: number }) => err.grpcCode,
+        );
+      expect(bad).toBe(grpcCode.NOT_FOUND);
     } finally {
       await client.stopPodSandbox({ podSandboxId });
       await client.removePodSandbox({ podSandboxId });

@@ -1,11 +1,13 @@
+import { connect } from 'node:net';
 import { SkiffError } from '../../sdk/errors.ts';
 import type { StreamingRuntime } from '../../sdk/runtime/streaming.ts';
 import { runningContainer } from './containers.ts';
-import type { RuntimeContext } from './context.ts';
+import { type RuntimeContext, sandboxOf } from './context.ts';
 
 /**
  * microVmStreams serves streaming Exec through the guest agent's EXEC: stdin, output and
- * terminal size travel as channel frames. Attach and port forwarding are not offered.
+ * terminal size travel as channel frames. Port forwarding dials the VM's address from the host.
+ * Attach is not offered.
  */
 export function microVmStreams(ctx: RuntimeContext): StreamingRuntime {
   return {
@@ -36,10 +38,22 @@ export function microVmStreams(ctx: RuntimeContext): StreamingRuntime {
     attach() {
       return Promise.reject(new SkiffError('Unimplemented', 'runtime-microvm does not attach'));
     },
-    portForward() {
-      return Promise.reject(
-        new SkiffError('Unimplemented', 'runtime-microvm does not forward ports'),
-      );
+    async portForward(podSandboxId, port, client, signal) {
+      // The VM's address is reachable from the host over its tap on the bridge.
+      const sandbox = sandboxOf(ctx, podSandboxId);
+      if (sandbox.state !== 'SANDBOX_READY' || !ctx.live.has(sandbox.id) || !sandbox.ip) {
+        throw new SkiffError('FailedPrecondition', `pod sandbox ${sandbox.id} is not ready`);
+      }
+      const sock = connect(port, sandbox.ip);
+      client.pipe(sock);
+      sock.pipe(client);
+      signal.addEventListener('abort', () => sock.destroy());
+      await new Promise<void>((resolve, reject) => {
+        sock.on('close', () => resolve());
+        sock.on('error', (err) =>
+          reject(new Error(`cannot reach port ${port} of the pod: ${err.message}`)),
+        );
+      });
     },
   };
 }

@@ -256,6 +256,42 @@ static void handle_list(uint32_t id) {
   respond(id, &b);
 }
 
+/* STATS: usage figures of the named containers (repeated `container`), or of all of them. */
+static void handle_stats(uint32_t id, const struct fields *f) {
+  struct buf b = {0};
+  struct proc *t = proc_table();
+  buf_kv(&b, "status", "ok");
+  int named = 0;
+  for (size_t i = 0; i < f->count; i++) {
+    if (strcmp(f->items[i].key, "container") != 0) continue;
+    named = 1;
+    struct proc *p = proc_by_name(f->items[i].value);
+    if (p == NULL || !p->is_container) {
+      free(b.data);
+      return respond_error(id, "NotFound", "no container %.128s", f->items[i].value);
+    }
+    if (cgroup_stats(p->name, &b) < 0) {
+      free(b.data);
+      return respond_error(id, "FailedPrecondition", "no usage figures for %.128s", p->name);
+    }
+  }
+  for (int i = 0; !named && i < MAX_PROCS; i++)
+    if (t[i].used && t[i].is_container) cgroup_stats(t[i].name, &b);
+  respond(id, &b);
+}
+
+/* UPDATE: a container's CPU and memory limits (`cpu.max`, `memory.max`, cgroup v2 syntax). */
+static void handle_update(uint32_t id, const struct fields *f) {
+  const char *name = field_get(f, "container");
+  if (name == NULL || !valid_name(name)) return respond_error(id, "Invalid", "bad container name");
+  struct proc *p = proc_by_name(name);
+  if (p == NULL || !p->is_container) return respond_error(id, "NotFound", "no container %s", name);
+  char err[256];
+  if (cgroup_update(name, field_get(f, "cpu.max"), field_get(f, "memory.max"), err, sizeof err) < 0)
+    return respond_error(id, "Invalid", "%s", err);
+  respond_ok(id);
+}
+
 static void __attribute__((noreturn)) power_off(void) {
   /* Give the host the answer before everything stops. */
   for (int i = 0; i < 100 && outq.len > outq.off; i++) {
@@ -289,7 +325,7 @@ static void handle_resize(uint32_t id, const struct fields *f) {
   ioctl(p->out_fd, TIOCSWINSZ, &ws);
 }
 
-static int is_request(uint8_t type) { return type >= F_HELLO && type <= F_SHUTDOWN; }
+static int is_request(uint8_t type) { return type >= F_HELLO && type <= F_UPDATE; }
 
 static void handle_frame(uint8_t type, uint32_t id, char *payload, size_t n) {
   if (type == F_STDIN) return handle_stdin(id, payload, n);
@@ -307,6 +343,8 @@ static void handle_frame(uint8_t type, uint32_t id, char *payload, size_t n) {
   case F_EXEC: handle_exec(id, &f); break;
   case F_REMOVE: handle_remove(id, &f); break;
   case F_LIST: handle_list(id); break;
+  case F_STATS: handle_stats(id, &f); break;
+  case F_UPDATE: handle_update(id, &f); break;
   case F_SHUTDOWN:
     respond_ok(id);
     free(f.items);

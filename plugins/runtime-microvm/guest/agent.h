@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define AGENT_VERSION "1"
+#define AGENT_VERSION "2"
 #define MAX_PAYLOAD (1024 * 1024)
 #define HEADER_SIZE 9
 #define MAX_ARGS 1024
@@ -27,6 +27,8 @@ enum frame_type {
   F_REMOVE = 0x05,
   F_LIST = 0x06,
   F_SHUTDOWN = 0x07,
+  F_STATS = 0x08,
+  F_UPDATE = 0x09,
   F_STDIN = 0x10,
   F_RESIZE = 0x11,
   F_RESPONSE = 0x20,
@@ -78,6 +80,8 @@ struct process_spec {
   const char *rootfs;
   struct mount_spec mounts[MAX_MOUNTS];
   size_t nmounts;
+  const char *cpu_max;    /* cgroup cpu.max, or NULL */
+  const char *memory_max; /* cgroup memory.max, or NULL */
 };
 
 /* A process the agent started: a container's main process or an exec. */
@@ -120,6 +124,17 @@ int start_container(uint32_t id, struct process_spec *spec, const char **code, c
                     size_t errlen);
 int start_exec(uint32_t id, struct proc *container, struct process_spec *spec,
                long long timeout_s, const char **code, char *err, size_t errlen);
+
+/* cgroup.c */
+/* cgroup_prepare makes the container's group and returns an fd of its cgroup.procs, or -1. */
+int cgroup_prepare(const char *name);
+/* cgroup_join moves the calling process into the group whose cgroup.procs fd is given. */
+void cgroup_join(int procs_fd);
+void cgroup_remove(const char *name);
+/* cgroup_stats appends the container's usage fields to b; -1 when there are no figures. */
+int cgroup_stats(const char *name, struct buf *b);
+int cgroup_update(const char *name, const char *cpu_max, const char *memory_max, char *err,
+                  size_t errlen);
 
 /* rootfs.c */
 void child_fail(int errfd, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));

@@ -12,6 +12,8 @@ export const frameType = {
   remove: 0x05,
   list: 0x06,
   shutdown: 0x07,
+  stats: 0x08,
+  update: 0x09,
   stdin: 0x10,
   resize: 0x11,
   response: 0x20,

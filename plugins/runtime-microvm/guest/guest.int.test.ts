@@ -168,7 +168,7 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
       throw new Error(`${err.message}; guest console:\n${consoleLog().slice(-3000)}`);
     });
     console.log(`micro-VM boot to agent hello: ${Date.now() - booted} ms (TCG)`);
-    expect(hello).toEqual({ agent: '1', kernel: image.kernelVersion, hostname });
+    expect(hello).toEqual({ agent: '2', kernel: image.kernelVersion, hostname });
   });
 
   afterAll(async () => {
@@ -418,9 +418,9 @@ describe('micro-VM guest: initramfs, agent and channel on a real qemu microvm (T
   });
 
   it('answers a request type it does not know with Invalid and keeps serving', async () => {
-    await expect(guest().request(0x09 as FrameType, [['x', 'y']])).rejects.toMatchObject({
+    await expect(guest().request(0x0e as FrameType, [['x', 'y']])).rejects.toMatchObject({
       code: 'Invalid',
-      message: expect.stringContaining('unknown frame type 0x09'),
+      message: expect.stringContaining('unknown frame type 0x0e'),
     });
     expect((await guest().hello(10_000)).hostname).toBe(hostname);
   });

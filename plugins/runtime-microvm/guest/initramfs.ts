@@ -20,7 +20,7 @@ const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** agentSources are the C files of the guest agent, compiled together. */
-export const agentSources = ['agent.c', 'fields.c', 'process.c', 'rootfs.c'] as const;
+export const agentSources = ['agent.c', 'cgroup.c', 'fields.c', 'process.c', 'rootfs.c'] as const;
 const agentHeaders = ['agent.h'] as const;
 
 /** guestModules are the kernel modules a microvm guest needs, loaded with their dependencies. */

@@ -126,6 +126,10 @@ int spec_from_fields(const struct fields *f, struct process_spec *spec, int is_c
       spec->name = v;
     } else if (is_create && strcmp(k, "rootfs") == 0) {
       spec->rootfs = v;
+    } else if (is_create && strcmp(k, "cpu.max") == 0) {
+      spec->cpu_max = v;
+    } else if (is_create && strcmp(k, "memory.max") == 0) {
+      spec->memory_max = v;
     } else if (is_create && strcmp(k, "mount") == 0) {
       if (spec->nmounts >= MAX_MOUNTS)
         return snprintf(err, errlen, "more than %d mounts", MAX_MOUNTS), -1;
@@ -339,15 +343,36 @@ int start_container(uint32_t id, struct process_spec *spec, const char **code, c
     remove_container_files(spec->name);
     return -1;
   }
+  /* Its own cgroup, joined by the child before it runs anything, so every process it makes
+   * is counted; limits given at creation are in place before that. */
+  int procs_fd = cgroup_prepare(spec->name);
+  if ((spec->cpu_max || spec->memory_max) &&
+      cgroup_update(spec->name, spec->cpu_max, spec->memory_max, err, errlen) < 0) {
+    *code = "Invalid";
+    if (procs_fd >= 0) close(procs_fd);
+    close(errpipe[0]);
+    close(errpipe[1]);
+    stdio_close_all(&s);
+    proc_free(p);
+    remove_container_files(spec->name);
+    return -1;
+  }
   /* A raw clone without a new stack behaves like fork, into fresh mount and PID namespaces. */
   pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL,
                              NULL);
   if (pid == 0) {
     close(errpipe[0]);
+    cgroup_join(procs_fd);
+    if (procs_fd >= 0) {
+      close(procs_fd);
+      if (unshare(CLONE_NEWCGROUP) < 0)
+        child_fail(errpipe[1], "cgroup namespace: %s", strerror(errno));
+    }
     setup_root(errpipe[1], root, spec);
     exec_process(errpipe[1], spec, s.child_in, s.child_out, s.child_err, spec->tty);
   }
   close(errpipe[1]);
+  if (procs_fd >= 0) close(procs_fd);
   close_fd(&s.child_in);
   close_fd(&s.child_out);
   close_fd(&s.child_err);
@@ -407,14 +432,18 @@ int start_exec(uint32_t id, struct proc *c, struct process_spec *spec, long long
     snprintf(err, errlen, "enter PID namespace: %s", strerror(errno));
     goto out;
   }
+  /* An exec is charged to its container and bound by its limits, as with runc. */
+  int procs_fd = cgroup_prepare(c->name);
   pid_t pid = fork();
   if (pid == 0) {
     close(errpipe[0]);
+    cgroup_join(procs_fd);
     if (setns(mntfd, CLONE_NEWNS) < 0)
       child_fail(errpipe[1], "enter mount namespace: %s", strerror(errno));
     exec_process(errpipe[1], spec, s.child_in, s.child_out, s.child_err, spec->tty);
   }
   int fork_errno = errno;
+  if (procs_fd >= 0) close(procs_fd);
   if (setns(selfpid, CLONE_NEWPID) < 0) agent_log("return to own PID namespace: %s", strerror(errno));
   close_fd(&errpipe[1]);
   close_fd(&s.child_in);

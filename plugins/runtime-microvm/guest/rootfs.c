@@ -137,6 +137,11 @@ void setup_root(int errfd, const char *root, const struct process_spec *spec) {
   mount_in_root(errfd, rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 1);
   mount_in_root(errfd, rootfd, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                 NULL, 1);
+  /* The container's own cgroup, read-only, as its root (the child entered a cgroup namespace
+   * of its own after joining its group): how runc shows cgroup v2 to containers. */
+  if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+    mount_in_root(errfd, rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2",
+                  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 1);
   mount_in_root(errfd, rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
                 "mode=755,size=65536k", 1);
   for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
@@ -203,4 +208,5 @@ void remove_container_files(const char *name) {
   snprintf(root, sizeof root, "%s/root", dir);
   umount2(root, MNT_DETACH);
   nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  cgroup_remove(name);
 }

@@ -46,6 +46,16 @@ export interface GuestContainerSpec extends GuestProcessOptions {
   /** rootfs is the image root directory, relative to the shared directory. */
   rootfs: string;
   mounts?: GuestMount[];
+  /** limits are the container's cgroup limits inside the guest, set before it runs. */
+  limits?: GuestLimits;
+}
+
+/** GuestLimits are a container's CPU and memory limits in cgroup v2 terms. */
+export interface GuestLimits {
+  /** cpuMax is cpu.max: "max" or "QUOTA PERIOD" in microseconds. */
+  cpuMax?: string;
+  /** memoryMax is memory.max: "max" or bytes. */
+  memoryMax?: string;
 }
 
 /** GuestExecSpec describes a process to run inside a running container. */

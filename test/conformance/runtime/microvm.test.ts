@@ -85,11 +85,5 @@ runtimeConformance(
       throw err;
     }
   },
-  {
-    skiffAdapter: true,
-    ruledOut: {
-      'container-stats':
-        "a container's CPU and memory are accounted by the guest kernel, out of the host's sight, and the guest agent's protocol (version 1) reports no usage",
-    },
-  },
+  { skiffAdapter: true },
 );

@@ -1,0 +1,91 @@
+// ContainerStats, ListContainerStats and UpdateContainerResources: the figures and limits
+// live in each guest (one cgroup per container there), asked for over the agent channel.
+import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
+import { runningContainer } from './containers.ts';
+import { containerOf, type RuntimeContext } from './context.ts';
+import { type ContainerRecord, matchesLabels, nowNanos } from './state.ts';
+import { type ContainerUsage, containerUsage, limitsOf, updateLimits } from './usage.ts';
+
+type Stats = NonNullable<RpcResponse<'ContainerStats'>['stats']>;
+
+function statsMessage(c: ContainerRecord, usage: ContainerUsage | undefined): Stats {
+  const timestamp = nowNanos();
+  return {
+    attributes: {
+      id: c.id,
+      metadata: c.config.metadata,
+      labels: c.config.labels,
+      annotations: c.config.annotations,
+    },
+    cpu: { timestamp, usageCoreNanoSeconds: { value: String(usage?.cpuNanos ?? 0n) } },
+    memory: {
+      timestamp,
+      workingSetBytes: { value: String(usage?.workingSetBytes ?? 0n) },
+      usageBytes: { value: String(usage?.memoryBytes ?? 0n) },
+    },
+    // The writable layer is the guest's tmpfs, counted in the container's memory.
+    writableLayer: { timestamp, fsId: { mountpoint: '' }, usedBytes: { value: '0' } },
+  } as Stats;
+}
+
+/** containerStats answers ContainerStats for a running container from its guest's figures. */
+export async function containerStats(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'ContainerStats'>,
+): Promise<RpcResponse<'ContainerStats'>> {
+  const { c, live } = runningContainer(ctx, req.containerId);
+  const [usage] = await containerUsage(live.channel, [c.guestName]);
+  return { stats: statsMessage(c, usage) };
+}
+
+/** listContainerStats answers for the running containers the filter picks, one request per VM. */
+export async function listContainerStats(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'ListContainerStats'>,
+): Promise<RpcResponse<'ListContainerStats'>> {
+  const f = req.filter;
+  const picked = [...ctx.records.containers.values()]
+    .filter((c) => c.state === 'CONTAINER_RUNNING')
+    .filter((c) => !f?.id || c.id.startsWith(f.id))
+    .filter((c) => !f?.podSandboxId || c.sandboxId === f.podSandboxId)
+    .filter((c) => matchesLabels(c.config.labels, f?.labelSelector));
+  const bySandbox = new Map<string, ContainerRecord[]>();
+  for (const c of picked) bySandbox.set(c.sandboxId, [...(bySandbox.get(c.sandboxId) ?? []), c]);
+  const stats: Stats[] = [];
+  for (const [sandboxId, cs] of bySandbox) {
+    const live = ctx.live.get(sandboxId);
+    if (!live) continue;
+    const usage = await containerUsage(
+      live.channel,
+      cs.map((c) => c.guestName),
+    );
+    for (const c of cs)
+      stats.push(
+        statsMessage(
+          c,
+          usage.find((u) => u.name === c.guestName),
+        ),
+      );
+  }
+  return { stats };
+}
+
+/** updateContainerResources applies new CPU and memory limits inside the guest. */
+export async function updateContainerResources(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'UpdateContainerResources'>,
+): Promise<RpcResponse<'UpdateContainerResources'>> {
+  const c = containerOf(ctx, req.containerId);
+  if (c.state === 'CONTAINER_CREATED') {
+    // Not in the guest yet: the limits go with the container when it starts.
+    const linux = { ...(c.config.linux ?? {}), resources: req.linux };
+    ctx.records.saveContainer({
+      ...c,
+      config: { ...c.config, linux } as ContainerRecord['config'],
+    });
+    return {};
+  }
+  const { live } = runningContainer(ctx, c.id);
+  await updateLimits(live.channel, c.guestName, limitsOf(req.linux));
+  return {};
+}
