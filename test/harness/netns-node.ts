@@ -18,6 +18,9 @@ const cli = fileURLToPath(new URL('../../core/cli/skiff.mjs', import.meta.url));
 /** nodeAddress is the node's own address on its uplink (NodePorts answer there). */
 export const nodeAddress = '192.168.240.2';
 
+/** NodeRuntimeName is a runtime `skiff up` can run the node on. */
+export type NodeRuntimeName = 'containerd' | 'docker' | 'microvm';
+
 /** Result is what a command run inside the namespace printed, and its exit code. */
 export interface Result {
   code: number;
@@ -28,7 +31,7 @@ export interface Result {
 /** NetnsNode is a running one-node cluster inside its own network namespace. */
 export interface NetnsNode {
   readonly netns: string;
-  readonly runtime: 'containerd' | 'docker';
+  readonly runtime: NodeRuntimeName;
   readonly kubeconfig: string;
   /** kubectl runs the real kubectl inside the namespace against this cluster. */
   kubectl(args: string[], stdin?: string): Promise<Result>;
@@ -41,7 +44,7 @@ export interface NetnsNode {
 
 /** NetnsNodeOptions choose the node's runtime and the images it can run. */
 export interface NetnsNodeOptions {
-  runtime: 'containerd' | 'docker';
+  runtime: NodeRuntimeName;
   /** images are fixture image names (test/fixtures/images) served by the node's registry mirror. */
   images: string[];
 }
