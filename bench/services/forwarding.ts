@@ -1,7 +1,7 @@
 // Requests per second through a Service's ClusterIP beside straight to its pods' IPs, on a
 // real one-node cluster (`skiff up`, containerd, iptables forwarding) inside a network
 // namespace the bench makes. Same backends, same client, same concurrency and duration; the
-// two sides alternate so drift in the machine's load falls on both.
+// two sides alternate (ABBA) so drift in the machine's load falls on both.
 import { fileURLToPath } from 'node:url';
 import { type NetnsNode, startNetnsNode } from '../../test/harness/netns-node.ts';
 
@@ -114,9 +114,12 @@ export async function benchForwarding(quick: boolean): Promise<ForwardingFigures
       clusterIp: [] as Awaited<ReturnType<typeof round>>[],
       podIp: [] as Awaited<ReturnType<typeof round>>[],
     };
-    for (let i = 0; i < 2; i++) {
-      sides.clusterIp.push(await round(node, viaService, concurrency, ms));
-      sides.podIp.push(await round(node, direct, concurrency, ms));
+    // ABBA order: whatever builds up from round to round (TIME_WAIT sockets, conntrack
+    // entries) falls on both sides alike.
+    for (const first of ['clusterIp', 'podIp', 'podIp', 'clusterIp'] as const) {
+      sides[first].push(
+        await round(node, first === 'clusterIp' ? viaService : direct, concurrency, ms),
+      );
     }
     const figures = (rounds: Awaited<ReturnType<typeof round>>[]): SideFigures => {
       const samples = rounds.flatMap((r) => r.samples).sort((a, b) => a - b);
