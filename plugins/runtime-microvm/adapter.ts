@@ -224,6 +224,9 @@ export class MicroVmRuntime implements RuntimeAdapter, ImageImporter {
   containerStats: Handler<'ContainerStats'> = (req) => stats.containerStats(this.#ctx, req);
   listContainerStats: Handler<'ListContainerStats'> = (req) =>
     stats.listContainerStats(this.#ctx, req);
+  podSandboxStats: Handler<'PodSandboxStats'> = (req) => stats.podSandboxStats(this.#ctx, req);
+  listPodSandboxStats: Handler<'ListPodSandboxStats'> = (req) =>
+    stats.listPodSandboxStats(this.#ctx, req);
   updateContainerResources: Handler<'UpdateContainerResources'> = (req) =>
     stats.updateContainerResources(this.#ctx, req);
   exec: Handler<'Exec'> = async (req) => {

@@ -213,6 +213,19 @@ describe('runtime-microvm as its own process', () => {
       expect(BigInt(later[0]?.cpu?.usageCoreNanoSeconds?.value ?? 0)).toBeGreaterThan(cpu1);
       // And the memory the exec held is given back.
       expect(BigInt(later[0]?.memory?.workingSetBytes?.value ?? 0)).toBeLessThan(ws);
+      // The sandbox's figures are its containers' summed, from the same guest request.
+      const pod = (await client.podSandboxStats({ podSandboxId })).stats;
+      expect(pod?.attributes?.id).toBe(podSandboxId);
+      expect(pod?.linux?.containers?.map((s) => s.attributes?.id)).toEqual([containerId]);
+      expect(BigInt(pod?.linux?.cpu?.usageCoreNanoSeconds?.value ?? 0)).toBeGreaterThan(cpu1);
+      expect(BigInt(pod?.linux?.memory?.workingSetBytes?.value ?? 0)).toBeGreaterThan(0n);
+      const pods = (await client.listPodSandboxStats({ filter: { id: podSandboxId } })).stats;
+      expect(pods.map((s) => s.attributes?.id)).toEqual([podSandboxId]);
+      const none = await client.podSandboxStats({ podSandboxId: 'no-such-sandbox' }).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+      expect(none).toMatch(/not found/i);
 
       // Limits land in the container's own cgroup, which it sees (read-only) at
       // /sys/fs/cgroup, as runc shows cgroup v2; an exec is charged to the same group.

@@ -1,9 +1,9 @@
-// ContainerStats, ListContainerStats and UpdateContainerResources: the figures and limits
+// Container and sandbox stats and UpdateContainerResources: the figures and limits
 // live in each guest (one cgroup per container there), asked for over the agent channel.
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
 import { runningContainer } from './containers.ts';
-import { containerOf, type RuntimeContext } from './context.ts';
-import { type ContainerRecord, matchesLabels, nowNanos } from './state.ts';
+import { containerOf, type RuntimeContext, sandboxOf } from './context.ts';
+import { type ContainerRecord, matchesLabels, nowNanos, type SandboxRecord } from './state.ts';
 import { type ContainerUsage, containerUsage, limitsOf, updateLimits } from './usage.ts';
 
 type Stats = NonNullable<RpcResponse<'ContainerStats'>['stats']>;
@@ -88,4 +88,71 @@ export async function updateContainerResources(
   const { live } = runningContainer(ctx, c.id);
   await updateLimits(live.channel, c.guestName, limitsOf(req.linux));
   return {};
+}
+
+type SandboxStats = NonNullable<RpcResponse<'PodSandboxStats'>['stats']>;
+
+// A sandbox's figures are the sum of its running containers', all from one STATS request to
+// its VM, as the Docker adapter sums its containers for the same message.
+async function sandboxStatsOf(ctx: RuntimeContext, s: SandboxRecord): Promise<SandboxStats> {
+  const members = [...ctx.records.containers.values()].filter(
+    (c) => c.sandboxId === s.id && c.state === 'CONTAINER_RUNNING',
+  );
+  const live = ctx.live.get(s.id);
+  const usage = live && members.length > 0 ? await containerUsage(live.channel) : [];
+  const containers = members.map((c) =>
+    statsMessage(
+      c,
+      usage.find((u) => u.name === c.guestName),
+    ),
+  );
+  const sum = (pick: (u: ContainerUsage) => bigint) =>
+    members
+      .map((c) => usage.find((u) => u.name === c.guestName))
+      .reduce((total, u) => total + (u ? pick(u) : 0n), 0n)
+      .toString();
+  const timestamp = nowNanos();
+  return {
+    attributes: {
+      id: s.id,
+      metadata: s.config.metadata,
+      labels: s.config.labels,
+      annotations: s.config.annotations,
+    },
+    linux: {
+      cpu: { timestamp, usageCoreNanoSeconds: { value: sum((u) => u.cpuNanos) } },
+      memory: {
+        timestamp,
+        workingSetBytes: { value: sum((u) => u.workingSetBytes) },
+        usageBytes: { value: sum((u) => u.memoryBytes) },
+      },
+      containers,
+    },
+  } as SandboxStats;
+}
+
+/** podSandboxStats answers PodSandboxStats for a ready sandbox from its guest's figures. */
+export async function podSandboxStats(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'PodSandboxStats'>,
+): Promise<RpcResponse<'PodSandboxStats'>> {
+  const s = sandboxOf(ctx, req.podSandboxId);
+  return { stats: await sandboxStatsOf(ctx, s) };
+}
+
+/** listPodSandboxStats answers for the ready sandboxes the filter picks. */
+export async function listPodSandboxStats(
+  ctx: RuntimeContext,
+  req: RpcRequestReceived<'ListPodSandboxStats'>,
+): Promise<RpcResponse<'ListPodSandboxStats'>> {
+  const f = req.filter;
+  const picked = [...ctx.records.sandboxes.values()].filter(
+    (s) =>
+      s.state === 'SANDBOX_READY' &&
+      (!f?.id || s.id.startsWith(f.id)) &&
+      matchesLabels(s.config.labels ?? {}, f?.labelSelector),
+  );
+  const stats: SandboxStats[] = [];
+  for (const s of picked) stats.push(await sandboxStatsOf(ctx, s));
+  return { stats };
 }
