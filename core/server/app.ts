@@ -163,6 +163,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         if (pod === undefined) return undefined;
         return (pod as { spec?: { nodeName?: string } }).spec?.nodeName ?? '';
       },
+      node: async (name) => {
+        const nodes = registry.find('', 'v1', 'nodes');
+        return nodes === undefined
+          ? undefined
+          : missingAsUndefined(() => objects.get(nodes, undefined, name));
+      },
     });
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { KubeObject } from '../../sdk/api/meta.ts';
 import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
 import {
   authenticate,
@@ -6,7 +7,9 @@ import {
   type NodeAuthOptions,
   registerNodeJoin,
 } from './node-auth.ts';
-import { authorize, type NodeRequest } from './node-authz.ts';
+import { authorize, type NodeRequest, requestAttributes } from './node-authz.ts';
+import { nodeRestriction } from './node-restriction.ts';
+import { applyPatch } from './patch/index.ts';
 
 /** AuthOptions say which credentials the API server accepts. */
 export interface AuthOptions {
@@ -16,6 +19,8 @@ export interface AuthOptions {
   readonly nodes?: NodeAuthOptions;
   /** podNode finds the node a pod is bound to, for the node rules. */
   readonly podNode: NodeRequest['podNode'];
+  /** node reads a stored Node, for the rules on what a node may change in its own. */
+  readonly node?: (name: string) => Promise<KubeObject | undefined>;
   /** publicPaths are served to anyone (version and health). */
   readonly publicPaths: ReadonlySet<string>;
 }
@@ -40,8 +45,44 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
     if (identity === undefined) return;
     const denied = await authorize(identity, req.method, req.url, req.body, opts.podNode);
     if (denied !== undefined) throw denied;
+    if (identity.kind === 'node' && opts.node !== undefined) {
+      const refused = await restrictOwnNode(identity.nodeName, req, opts.node);
+      if (refused !== undefined) throw refused;
+    }
   });
   registerNodeJoin(app, opts.nodes);
+}
+
+const nodeKind = { group: '', apiVersion: 'v1', kind: 'Node', plural: 'nodes' } as const;
+
+/**
+ * restrictOwnNode works out the Node a node's write to its own Node would leave and applies
+ * NodeRestriction to it; a body that is no valid patch is left for the handler to refuse.
+ */
+async function restrictOwnNode(
+  nodeName: string,
+  req: { method: string; url: string; body: unknown; headers: Record<string, unknown> },
+  readNode: (name: string) => Promise<KubeObject | undefined>,
+) {
+  const r = requestAttributes(req.method, req.url).resource;
+  if (r === undefined || r.group !== '' || r.plural !== 'nodes' || r.subresource !== undefined)
+    return undefined;
+  if (req.method === 'POST' && r.name === undefined)
+    return nodeRestriction(nodeName, undefined, req.body as KubeObject);
+  if (r.name !== nodeName || (req.method !== 'PUT' && req.method !== 'PATCH')) return undefined;
+  const prev = await readNode(nodeName);
+  if (prev === undefined) return undefined;
+  if (req.method === 'PUT') return nodeRestriction(nodeName, prev, req.body as KubeObject);
+  const contentType = String(req.headers['content-type'] ?? '');
+  // Server-side apply needs the request's manager and force to give the same result.
+  const query = new URLSearchParams(req.url.split('?')[1] ?? '');
+  const next = applyPatch(contentType, prev, req.body, {
+    def: nodeKind,
+    name: nodeName,
+    fieldManager: query.get('fieldManager') ?? '',
+    force: query.get('force') === 'true',
+  });
+  return next instanceof SkiffError ? undefined : nodeRestriction(nodeName, prev, next);
 }
 
 /** missingAsUndefined turns a NotFound into undefined, for lookups that may miss. */

@@ -165,6 +165,71 @@ describe('a node credential', () => {
     expect(status.statusCode).toBe(200);
   });
 
+  it('may not change its own taints or restricted labels (NodeRestriction)', async () => {
+    const c = await join_('node-r');
+    const created = await call(c, 'POST', '/api/v1/nodes', {
+      ...node('node-r'),
+      metadata: { name: 'node-r', labels: { 'node-role.kubernetes.io/worker': '' } },
+    });
+    expect(created.statusCode).toBe(403);
+    expect(created.json().message).toBe(
+      'nodes "node-r" is forbidden: node "node-r" is not allowed to set the following labels: node-role.kubernetes.io/worker',
+    );
+    const taint = { key: 'k', value: 'v', effect: 'NoSchedule' };
+    const ok = await call(c, 'POST', '/api/v1/nodes', {
+      ...node('node-r'),
+      metadata: { name: 'node-r', labels: { 'kubernetes.io/hostname': 'node-r' } },
+      spec: { taints: [taint] },
+    });
+    expect(ok.statusCode).toBe(201);
+    const retaint = await call(c, 'PATCH', '/api/v1/nodes/node-r', { spec: { taints: [] } }, merge);
+    expect(retaint.statusCode).toBe(403);
+    expect(retaint.json()).toMatchObject({
+      reason: 'Forbidden',
+      message: 'nodes "node-r" is forbidden: node "node-r" is not allowed to modify taints',
+    });
+    const admin_ = await call(
+      admin,
+      'PATCH',
+      '/api/v1/nodes/node-r',
+      { metadata: { labels: { 'node-restriction.kubernetes.io/pool': 'a' } } },
+      merge,
+    );
+    expect(admin_.statusCode).toBe(200);
+    const current = (await call(c, 'GET', '/api/v1/nodes/node-r')).json();
+    const { 'node-restriction.kubernetes.io/pool': _pool, ...others } = current.metadata.labels;
+    const put = await call(c, 'PUT', '/api/v1/nodes/node-r', {
+      ...current,
+      metadata: { ...current.metadata, labels: others },
+    });
+    expect(put.statusCode).toBe(403);
+    expect(put.json().message).toBe(
+      'nodes "node-r" is forbidden: node "node-r" is not allowed to modify labels: node-restriction.kubernetes.io/pool',
+    );
+    const applied = await call(
+      c,
+      'PATCH',
+      '/api/v1/nodes/node-r?fieldManager=kubelet&force=true',
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-r' }, spec: { taints: [] } },
+      'application/apply-patch+yaml',
+    );
+    expect(applied.statusCode).toBe(403);
+    const fine = await call(
+      c,
+      'PATCH',
+      '/api/v1/nodes/node-r',
+      { metadata: { labels: { x: '1' } } },
+      merge,
+    );
+    expect(fine.statusCode).toBe(200);
+    const after = (await call(admin, 'GET', '/api/v1/nodes/node-r')).json();
+    expect(after.spec.taints).toEqual([taint]);
+    expect(after.metadata.labels).toMatchObject({
+      'node-restriction.kubernetes.io/pool': 'a',
+      x: '1',
+    });
+  });
+
   it('cannot create, patch or delete another node', async () => {
     const patched = await call(
       a,
