@@ -33,10 +33,27 @@ export function buildProgram(): Command {
 /** main runs the command line and turns failures into a message and an exit code. */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  // Commander prints the errors it raises itself; one thrown by an action reaches us unprinted.
+  let printed = false;
+  const noteErrors = (command: Command): void => {
+    command.configureOutput({
+      ...command.configureOutput(),
+      outputError: (str, write) => {
+        printed = true;
+        write(str);
+      },
+    });
+    for (const sub of command.commands) noteErrors(sub);
+  };
+  noteErrors(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
+      if (!printed && err.exitCode !== 0)
+        process.stderr.write(
+          `${err.message.startsWith('error: ') ? '' : 'error: '}${err.message}\n`,
+        );
       process.exitCode = err.exitCode;
       return;
     }
