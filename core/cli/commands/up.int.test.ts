@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,12 @@ import { buildImages } from '../../../test/fixtures/images/index.ts';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'skiff-up-'));
 const running = new Set<ChildProcess>();
+// Every `skiff up` here runs inside a network namespace of this test's own, so the bridge its
+// containerd's pods get, like everything else of its network, never lands on the host.
+const netns = `skiff-up-${randomBytes(4).toString('hex')}`;
+execFileSync('ip', ['netns', 'add', netns]);
+execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+const inside = [`--net=/run/netns/${netns}`];
 afterAll(async () => {
   // On a failure, `skiff up` may still run with its runtime and private containerd: stop them
   // as Ctrl-C would, then kill whatever still names this test's directory.
@@ -26,6 +33,7 @@ afterAll(async () => {
     }
   }
   rmSync(scratch, { recursive: true, force: true });
+  execFileSync('ip', ['netns', 'del', netns]);
 });
 
 /** startUp runs `skiff up` and resolves once it prints that the cluster API is ready. */
@@ -34,10 +42,11 @@ function startUp(
   extra: string[] = ['--config', join(root, 'test', 'plugins', 'example.yaml')],
 ) {
   const child = spawn(
-    process.execPath,
-    // Tests never program the host's own nat table: the forwarding has its own tests in
-    // network namespaces.
+    'nsenter',
+    // The forwarding has its own tests: this one leaves the namespace's nat table alone.
     [
+      ...inside,
+      process.execPath,
       join(root, 'core', 'cli', 'skiff.mjs'),
       'up',
       ...extra,
@@ -75,8 +84,16 @@ function startUp(
 function kubectl(kubeconfig: string, ...args: string[]) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
     execFile(
-      '/usr/bin/kubectl',
-      ['--kubeconfig', kubeconfig, '--cache-dir', join(scratch, 'kube-cache'), ...args],
+      'nsenter',
+      [
+        ...inside,
+        '/usr/bin/kubectl',
+        '--kubeconfig',
+        kubeconfig,
+        '--cache-dir',
+        join(scratch, 'kube-cache'),
+        ...args,
+      ],
       (err, stdout, stderr) =>
         done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
@@ -182,8 +199,10 @@ describe('skiff up', { timeout: 180_000 }, () => {
     expect(up.output()).toMatch(/controllers running: .*replicaset/);
     const url = /API server listening on (\S+)/.exec(up.output())?.[1] ?? '';
     const sim = spawn(
-      process.execPath,
+      'nsenter',
       [
+        ...inside,
+        process.execPath,
         join(root, 'core', 'cli', 'skiff.mjs'),
         'sim',
         '--server',
