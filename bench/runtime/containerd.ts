@@ -31,8 +31,28 @@ const p = (xs: number[], q: number) =>
     q,
   );
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+const phaseLine = (name: string, phases: Phases[]) =>
+  `  ${name} p50 by phase: RunPodSandbox ${ms(
+    p(
+      phases.map((x) => x[0]),
+      0.5,
+    ),
+  )}, CreateContainer ${ms(
+    p(
+      phases.map((x) => x[1]),
+      0.5,
+    ),
+  )}, StartContainer ${ms(
+    p(
+      phases.map((x) => x[2]),
+      0.5,
+    ),
+  )}`;
 
-async function podStart(client: RuntimeClient, i: number): Promise<number> {
+/** Phases of one pod start, in ms: RunPodSandbox, CreateContainer, StartContainer. */
+type Phases = [number, number, number];
+
+async function podStart(client: RuntimeClient, i: number, phases?: Phases[]): Promise<number> {
   const t0 = performance.now();
   const sandboxConfig = {
     metadata: {
@@ -44,14 +64,18 @@ async function podStart(client: RuntimeClient, i: number): Promise<number> {
     hostname: `bench-${i}`,
   };
   const { podSandboxId } = await client.runPodSandbox({ config: sandboxConfig });
+  const t1 = performance.now();
   // containerd's CRI dereferences the sandbox config here; it must be sent.
   const { containerId } = await client.createContainer({
     podSandboxId,
     sandboxConfig,
     config: { metadata: { name: 'main', attempt: 0 }, image: { image }, command },
   });
+  const t2 = performance.now();
   await client.startContainer({ containerId });
-  const elapsed = performance.now() - t0;
+  const t3 = performance.now();
+  phases?.push([t1 - t0, t2 - t1, t3 - t2]);
+  const elapsed = t3 - t0;
   await client.stopPodSandbox({ podSandboxId });
   await client.removePodSandbox({ podSandboxId });
   return elapsed;
@@ -143,9 +167,11 @@ export async function benchContainerd(runs: number, warmup: number): Promise<voi
     const a: number[] = [];
     const c: number[] = [];
     const t: number[] = [];
+    const aPhases: Phases[] = [];
+    const cPhases: Phases[] = [];
     for (let i = 0; i < runs; i++) {
-      a.push(await podStart(viaAdapter, i));
-      c.push(await podStart(viaCri, i));
+      a.push(await podStart(viaAdapter, i, aPhases));
+      c.push(await podStart(viaCri, i, cPhases));
       t.push(await viaCtr(i));
     }
     const line = (name: string, xs: number[]) =>
@@ -156,6 +182,8 @@ export async function benchContainerd(runs: number, warmup: number): Promise<voi
         line('containerd adapter sandbox+container start:', a),
         line('containerd CRI     sandbox+container start:', c),
         line('ctr run -d (container only, no CNI):       ', t),
+        phaseLine('adapter', aPhases),
+        phaseLine('CRI    ', cPhases),
         `containerd: p50 ratio to CRI ${(p(a, 0.5) / p(c, 0.5)).toFixed(2)}, to ctr run ${(p(a, 0.5) / p(t, 0.5)).toFixed(2)} (target <= 1.3)`,
         '',
       ].join('\n'),
