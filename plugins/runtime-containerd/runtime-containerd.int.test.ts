@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,21 @@ describe('runtime-containerd over a private containerd', () => {
     }
   };
   const netnsBefore = readdirNetns();
+  /** shimsServing counts the shim processes started for a task id. */
+  const shimsServing = (taskId: string) =>
+    readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        } catch {
+          return [];
+        }
+      })
+      .filter(
+        (args) =>
+          args[0]?.endsWith('containerd-shim-runc-v2') && args[args.indexOf('-id') + 1] === taskId,
+      ).length;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-ctrd-int-'));
@@ -195,6 +210,12 @@ describe('runtime-containerd over a private containerd', () => {
       })
     ).containerId;
     await client.startContainer({ containerId: id });
+    // The container's task runs in the shim its pod's infra task started, as containerd's CRI
+    // arranges it: one shim process per pod.
+    expect({ pod: shimsServing(p.id), container: shimsServing(id) }).toEqual({
+      pod: 1,
+      container: 0,
+    });
     const sh = async (script: string) => {
       const r = await client.execSync({ containerId: id, cmd: ['sh', '-c', script], timeout: 10 });
       return { out: r.stdout.toString(), err: r.stderr.toString(), code: r.exitCode };

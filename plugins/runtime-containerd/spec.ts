@@ -130,10 +130,23 @@ export function processSpec(
   };
 }
 
-function baseSpec(process: OciProcess, hostname: string, cgroupsPath: string): OciSpec {
+/**
+ * shimGroupAnnotation names the shim group of a task: the runc v2 shim serves every task whose
+ * spec carries the same value from one shim process, so a pod's containers join the shim its
+ * infra task started instead of each starting their own.
+ */
+export const shimGroupAnnotation = 'io.containerd.runc.v2.group';
+
+function baseSpec(
+  process: OciProcess,
+  hostname: string,
+  cgroupsPath: string,
+  sandboxId: string,
+): OciSpec {
   return {
     ociVersion: '1.0.2',
     process,
+    annotations: { [shimGroupAnnotation]: sandboxId },
     root: { path: 'rootfs', readonly: false },
     hostname,
     mounts: defaultMounts.map((m) => ({ ...m, options: [...m.options] })),
@@ -163,6 +176,7 @@ export function sandboxSpec(id: string, image: ImageConfig, paths: SandboxPaths)
     processSpec(args.length ? args : ['/pause'], c.Env ?? [defaultPath], c.WorkingDir ?? '/'),
     paths.hostname,
     `/skiff/${id}`,
+    id,
   );
   spec.linux.namespaces = [
     { type: 'pid' },
@@ -232,7 +246,7 @@ export function containerSpec(
     config.workingDir || c.WorkingDir || '/',
     numericUser(config, image),
   );
-  const spec = baseSpec(proc, paths.hostname, `/skiff/${sandboxId}/${id}`);
+  const spec = baseSpec(proc, paths.hostname, `/skiff/${sandboxId}/${id}`, sandboxId);
   spec.linux.namespaces = [
     { type: 'pid' },
     { type: 'mount' },
