@@ -37,8 +37,12 @@ export async function createContainer(
   ctx: RuntimeContext,
   req: RpcRequestReceived<'CreateContainer'>,
 ): Promise<RpcResponse<'CreateContainer'>> {
-  const sandbox = await mustFind(ctx, 'sandbox', req.podSandboxId);
   const config = req.config;
+  // The image lookup is an independent read: it goes to containerd with the sandbox's.
+  const imageName = config?.image?.image;
+  const finding = imageName ? findImage(ctx.client, imageName) : Promise.resolve(undefined);
+  finding.catch(() => {});
+  const sandbox = await mustFind(ctx, 'sandbox', req.podSandboxId);
   if (!config?.metadata?.name)
     throw new SkiffError('Invalid', 'container config needs metadata with a name');
   if (!config.image?.image) throw new SkiffError('Invalid', 'container config names no image');
@@ -50,10 +54,14 @@ export async function createContainer(
       );
     }
   }
-  const image = await findImage(ctx.client, config.image.image);
+  const image = await finding;
   if (!image) throw new SkiffError('NotFound', `image ${config.image.image} not found`);
+  const [siblings, infra] = await Promise.all([
+    listRecords(ctx, 'container', sandbox.id),
+    taskOf(ctx, sandbox.id),
+  ]);
   const key = JSON.stringify([config.metadata.name, config.metadata.attempt]);
-  for (const c of await listRecords(ctx, 'container', sandbox.id)) {
+  for (const c of siblings) {
     const m = parseJson<{ name: string; attempt: number }>(c.labels, label.metadata, {
       name: '',
       attempt: 0,
@@ -65,7 +73,6 @@ export async function createContainer(
       );
     }
   }
-  const infra = await taskOf(ctx, sandbox.id);
   if (infra?.status !== 'RUNNING') {
     throw new SkiffError('FailedPrecondition', `pod sandbox ${sandbox.id} is not ready`);
   }

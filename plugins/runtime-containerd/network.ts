@@ -133,36 +133,46 @@ function cni(
   });
 }
 
+/** createNetns creates the sandbox's (empty) network namespace. */
+export async function createNetns(sandboxId: string): Promise<void> {
+  try {
+    await run('ip', ['netns', 'add', netnsName(sandboxId)]);
+  } catch (err) {
+    throw new SkiffError(
+      'InternalError',
+      `cannot create the pod network namespace: ${String(err)}`,
+    );
+  }
+}
+
 /**
- * setUpPodNetwork creates the sandbox's network namespace and wires it with CNI (loopback,
- * then a veth on the bridge with a host-local address, then portmap when ports are published);
- * it answers the pod IP. On failure whatever it made is torn down again.
+ * connectPodNetwork wires a sandbox's namespace with CNI and answers the pod IP: loopback and
+ * the bridge's veth with a host-local address (two independent interfaces, so added at the same
+ * time, as containerd's CRI adds its networks), then portmap when ports are published, which
+ * needs the bridge's result. On failure the caller tears down what was made.
  */
-export async function setUpPodNetwork(
+export async function connectPodNetwork(
   options: PodNetworkOptions,
   sandboxId: string,
   mappings: CniPortMapping[] = [],
 ): Promise<string> {
-  await run('ip', ['netns', 'add', netnsName(sandboxId)]);
   try {
-    let ip = '';
-    let bridgeResult: object = {};
-    for (const plugin of pluginConfigs(options)) {
-      const result = JSON.parse(await cni(options, 'ADD', plugin, sandboxId)) as {
-        ips?: { address: string }[];
-      };
-      if (plugin.type === 'bridge') {
-        ip = result.ips?.[0]?.address.split('/')[0] ?? '';
-        bridgeResult = result;
-      }
-    }
+    const results = await Promise.all(
+      pluginConfigs(options).map(async (plugin) => ({
+        plugin,
+        result: JSON.parse(await cni(options, 'ADD', plugin, sandboxId)) as {
+          ips?: { address: string }[];
+        },
+      })),
+    );
+    const bridge = results.find((r) => r.plugin.type === 'bridge')?.result ?? {};
+    const ip = bridge.ips?.[0]?.address.split('/')[0] ?? '';
     if (!ip) throw new Error('CNI gave the pod no address');
     if (mappings.length) {
-      await cni(options, 'ADD', portmapConfig(options, mappings, bridgeResult), sandboxId);
+      await cni(options, 'ADD', portmapConfig(options, mappings, bridge), sandboxId);
     }
     return ip;
   } catch (err) {
-    await tearDownPodNetwork(options, sandboxId, mappings);
     throw new SkiffError('InternalError', `cannot set up the pod network: ${String(err)}`);
   }
 }

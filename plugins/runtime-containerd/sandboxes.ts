@@ -6,7 +6,7 @@ import { pauseImage } from '../../sdk/runtime/base-images.ts';
 import { buildImageArchive } from '../../sdk/runtime/image-layout.ts';
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
 import { anyMessage, containerdError, isNotFound, specTypeUrl } from './client.ts';
-import { snapshotter, withLease } from './content.ts';
+import { type Mount, snapshotter, withLease } from './content.ts';
 import {
   type ContainerRecord,
   findRecord,
@@ -23,7 +23,7 @@ import {
   taskOf,
 } from './context.ts';
 import { type ContainerdImage, findImage, importArchive } from './images.ts';
-import { netnsPath, setUpPodNetwork, tearDownPodNetwork } from './network.ts';
+import { connectPodNetwork, createNetns, netnsPath, tearDownPodNetwork } from './network.ts';
 import { type CniPortMapping, cniPortMappings } from './port-mappings.ts';
 import { runcOptions, type SandboxPaths, sandboxSpec } from './spec.ts';
 import { startTask, stopTask } from './tasks.ts';
@@ -101,7 +101,8 @@ export async function runPodSandbox(
   }
   const ports = cniPortMappings(config.portMappings ?? []);
   const key = JSON.stringify([meta.name, meta.namespace, meta.uid, meta.attempt]);
-  for (const s of await listRecords(ctx, 'sandbox')) {
+  const [existing, image] = await Promise.all([listRecords(ctx, 'sandbox'), ensurePauseImage(ctx)]);
+  for (const s of existing) {
     const m = parseJson<{ name: string; namespace: string; uid: string; attempt: number }>(
       s.labels,
       label.metadata,
@@ -114,16 +115,20 @@ export async function runPodSandbox(
       );
     }
   }
-  const image = await ensurePauseImage(ctx);
   const id = newId();
   const paths = sandboxPaths(ctx, id, config.hostname || hostHostname());
   mkdirSync(sandboxDir(ctx, id), { recursive: true });
   let networked = false;
+  let wired: Promise<string> | undefined;
   let record: ContainerRecord | undefined;
   try {
     writePodFiles(paths, config);
-    const ip = await setUpPodNetwork(ctx.network, id, ports);
+    await createNetns(id);
     networked = true;
+    // CNI wires the namespace while the infra container and its task are made: the task only
+    // needs the namespace to exist, and its process starts once the address is known.
+    wired = connectPodNetwork(ctx.network, id, ports);
+    wired.catch(() => {});
     const labels = {
       [label.kind]: 'sandbox',
       [label.metadata]: JSON.stringify({
@@ -135,13 +140,12 @@ export async function runPodSandbox(
       [label.labels]: JSON.stringify(config.labels),
       [label.annotations]: JSON.stringify(config.annotations),
       [label.createdAt]: nowNanos(),
-      [label.ip]: ip,
       [label.hostname]: paths.hostname,
       [label.logPath]: config.logDirectory,
       ...(ports.length ? { [label.portMappings]: JSON.stringify(ports) } : {}),
     };
-    record = await withLease(ctx.client, async (lease) => {
-      await ctx.client.call(
+    const made = await withLease(ctx.client, async (lease) => {
+      const { mounts } = await ctx.client.call<{ mounts: Mount[] }>(
         'snapshots',
         'Prepare',
         { snapshotter, key: id, parent: image.chainId },
@@ -163,11 +167,16 @@ export async function runPodSandbox(
         },
         { lease },
       );
-      return container;
+      return { container, mounts };
     });
-    await startTask(ctx, record, undefined);
+    record = made.container;
+    await startTask(ctx, record, undefined, {
+      mounts: made.mounts,
+      labels: wired.then((ip) => ({ [label.ip]: ip })),
+    });
     return { podSandboxId: id };
   } catch (err) {
+    await wired?.catch(() => {});
     if (record) await deleteRecord(ctx, record).catch(() => {});
     else await ctx.client.call('snapshots', 'Remove', { snapshotter, key: id }).catch(() => {});
     if (networked) await tearDownPodNetwork(ctx.network, id, ports);

@@ -29,11 +29,13 @@ export function fifosOf(dir: string): TaskFifos {
 export async function makeFifos(dir: string): Promise<TaskFifos> {
   mkdirSync(dir, { recursive: true });
   const fifos = fifosOf(dir);
-  for (const path of [fifos.stdout, fifos.stderr]) {
-    await run('mkfifo', ['-m', '0600', path]).catch((err: { stderr?: string }) => {
-      if (!/File exists/.test(err.stderr ?? '')) throw err;
-    });
-  }
+  // One mkfifo for both: a FIFO that exists already is reported and left as it is.
+  await run('mkfifo', ['-m', '0600', fifos.stdout, fifos.stderr]).catch(
+    (err: { stderr?: string }) => {
+      const lines = (err.stderr ?? '').split('\n').filter(Boolean);
+      if (!lines.length || !lines.every((l) => /File exists/.test(l))) throw err;
+    },
+  );
   return fifos;
 }
 

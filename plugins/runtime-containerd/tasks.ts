@@ -64,39 +64,54 @@ export async function settled(id: string): Promise<void> {
   await finishing.get(id)?.catch(() => {});
 }
 
+/** TaskStartOptions are what a caller already knows, or still works out, at a task's start. */
+export interface TaskStartOptions {
+  /** mounts of the container's snapshot, when its Prepare just answered them. */
+  mounts?: Mount[];
+  /** labels still being worked out (the sandbox's address), recorded with the start time. */
+  labels?: Promise<Record<string, string>>;
+}
+
 /**
  * startTask creates and starts a container's task on its snapshot, its output copied to the
- * CRI log file when one is given; a failure deletes the task again.
+ * CRI log file when one is given. The start time (and any further labels) is recorded while
+ * the shim and runc create the task, and always before the process runs, so a status read while
+ * a quick process exits sees it. A failure deletes the task again.
  */
 export async function startTask(
   ctx: RuntimeContext,
   record: ContainerRecord,
   logPath: string | undefined,
+  options: TaskStartOptions = {},
 ): Promise<number> {
-  const { mounts } = await ctx.client.call<{ mounts: Mount[] }>('snapshots', 'Mounts', {
-    snapshotter,
-    key: record.snapshotKey,
-  });
-  let stdout = '';
-  let stderr = '';
-  if (logPath) {
-    const fifos = await makeFifos(ioDir(ctx, record.id));
-    ctx.logs.set(record.id, new CriLogWriter(fifos, logPath));
-    stdout = fifos.stdout;
-    stderr = fifos.stderr;
-  }
-  try {
+  const created = (async () => {
+    const [{ mounts }, fifos] = await Promise.all([
+      options.mounts
+        ? { mounts: options.mounts }
+        : ctx.client.call<{ mounts: Mount[] }>('snapshots', 'Mounts', {
+            snapshotter,
+            key: record.snapshotKey,
+          }),
+      logPath ? makeFifos(ioDir(ctx, record.id)) : undefined,
+    ]);
+    if (fifos && logPath) ctx.logs.set(record.id, new CriLogWriter(fifos, logPath));
     await ctx.client.call('tasks', 'Create', {
       containerId: record.id,
       rootfs: mounts,
       stdin: '',
-      stdout,
-      stderr,
+      stdout: fifos?.stdout ?? '',
+      stderr: fifos?.stderr ?? '',
       terminal: false,
       options: runcOptions(runcRoot(ctx)),
     });
-    // Recorded before the start, so a status read while a quick process exits sees it.
-    await setLabels(ctx, record.id, { [label.startedAt]: nowNanos() });
+  })();
+  const labelled = (async () => {
+    const extra = options.labels ? await options.labels : {};
+    await setLabels(ctx, record.id, { ...extra, [label.startedAt]: nowNanos() });
+  })();
+  try {
+    const outcomes = await Promise.allSettled([created, labelled]);
+    for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
     const { pid } = await ctx.client.call<{ pid: number }>('tasks', 'Start', {
       containerId: record.id,
     });
