@@ -20,6 +20,12 @@ export interface RuntimeCapabilities {
   readonly events: boolean;
   /** isolation: containers share the host kernel ('container') or run in a VM per sandbox ('vm'). */
   readonly isolation: 'container' | 'vm';
+  /**
+   * seccomp: the seccomp profile a security context names (RuntimeDefault or a profile file)
+   * filters the container's system calls. Absent means false: a 'vm' runtime may leave that to
+   * the VM boundary.
+   */
+  readonly seccomp?: boolean;
 }
 
 /** RuntimeCall is what an adapter method learns about the call besides its request. */
@@ -115,7 +121,10 @@ export function isImplemented(adapter: RuntimeAdapter, rpc: Rpc): boolean {
   return typeof adapter[name] === 'function';
 }
 
-const capabilityMethods: Record<Exclude<keyof RuntimeCapabilities, 'isolation'>, Rpc[]> = {
+const capabilityMethods: Record<
+  Exclude<keyof RuntimeCapabilities, 'isolation' | 'seccomp'>,
+  Rpc[]
+> = {
   exec: ['ExecSync'],
   streamingExec: ['Exec'],
   attach: ['Attach'],

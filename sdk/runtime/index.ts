@@ -4,4 +4,5 @@ export * from './client.ts';
 export * from './grpc-status.ts';
 export * from './proto.ts';
 export * from './rpcs.ts';
+export * from './seccomp.ts';
 export * from './server.ts';
