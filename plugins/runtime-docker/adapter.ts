@@ -66,6 +66,7 @@ export const dockerCapabilities: RuntimeCapabilities = {
   stats: true,
   events: false,
   isolation: 'container',
+  seccomp: true,
 };
 
 type Handler<K extends UnaryRpc> = (req: RpcRequestReceived<K>) => Promise<RpcResponse<K>>;

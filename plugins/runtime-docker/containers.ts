@@ -18,6 +18,7 @@ import {
 } from './labels.ts';
 import type { LogCopier } from './logs.ts';
 import { removeQuietly, stopQuietly } from './sandboxes.ts';
+import { seccompOptions } from './security.ts';
 
 type ContainerConfig = NonNullable<RpcRequestReceived<'CreateContainer'>['config']>;
 type CriMount = ContainerConfig['mounts'][number];
@@ -77,6 +78,7 @@ export async function createContainer(
   if (!config?.metadata?.name) throw new SkiffError('Invalid', 'container metadata.name is empty');
   const ref = checkedRef(config.image?.image);
   checkMounts(config.mounts ?? []);
+  const securityOpt = seccompOptions(config.linux?.securityContext);
   for (const e of config.envs ?? []) {
     if (!envName.test(e.key))
       throw new SkiffError(
@@ -140,6 +142,7 @@ export async function createContainer(
         Privileged: config.linux?.securityContext?.privileged ?? false,
         ReadonlyRootfs: config.linux?.securityContext?.readonlyRootfs ?? false,
         RestartPolicy: { Name: 'no' },
+        SecurityOpt: securityOpt,
         ...resources(config),
       },
     })

@@ -15,6 +15,7 @@ import {
   parseJsonLabel,
   statusCode,
 } from './labels.ts';
+import { seccompOptions } from './security.ts';
 
 type SandboxConfig = NonNullable<RpcRequestReceived<'RunPodSandbox'>['config']>;
 type SandboxMetadata = NonNullable<SandboxConfig['metadata']>;
@@ -97,6 +98,7 @@ export async function runPodSandbox(
   }
   const md = config.metadata;
   const ns = config.linux?.securityContext?.namespaceOptions;
+  const securityOpt = seccompOptions(config.linux?.securityContext);
   const hostNetwork = ns?.network === 'NODE';
   if (!hostNetwork && knownNetworks.get(ctx) !== ctx.options.network) await ensureNetwork(ctx);
   const ports: Record<string, object> = {};
@@ -137,6 +139,7 @@ export async function runPodSandbox(
       DnsOptions: config.dnsConfig?.options ?? [],
       CgroupParent: config.linux?.cgroupParent || undefined,
       RestartPolicy: { Name: 'no' },
+      SecurityOpt: securityOpt,
     },
   };
   // Optimistic: the pause image is nearly always there, so it is only built (and the create
