@@ -85,6 +85,7 @@ export const containerdCapabilities: RuntimeCapabilities = {
   stats: true,
   events: false,
   isolation: 'container',
+  seccomp: true,
 };
 
 type Handler<K extends UnaryRpc> = (req: RpcRequestReceived<K>) => Promise<RpcResponse<K>>;

@@ -25,7 +25,13 @@ import {
 import { type ContainerdImage, findImage, importArchive } from './images.ts';
 import { connectPodNetwork, createNetns, netnsPath, tearDownPodNetwork } from './network.ts';
 import { type CniPortMapping, cniPortMappings } from './port-mappings.ts';
-import { runcOptions, type SandboxPaths, sandboxSpec } from './spec.ts';
+import {
+  defaultCapabilities,
+  runcOptions,
+  type SandboxPaths,
+  sandboxSpec,
+  seccompSection,
+} from './spec.ts';
 import { startTask, stopTask } from './tasks.ts';
 
 type SandboxConfig = NonNullable<RpcRequestReceived<'RunPodSandbox'>['config']>;
@@ -100,6 +106,7 @@ export async function runPodSandbox(
     );
   }
   const ports = cniPortMappings(config.portMappings ?? []);
+  const seccomp = seccompSection(config.linux?.securityContext, defaultCapabilities);
   const key = JSON.stringify([meta.name, meta.namespace, meta.uid, meta.attempt]);
   const [existing, image] = await Promise.all([listRecords(ctx, 'sandbox'), ensurePauseImage(ctx)]);
   for (const s of existing) {
@@ -160,7 +167,7 @@ export async function runPodSandbox(
             labels,
             image: ctx.options.pauseImage,
             runtime: { name: shimName, options: runcOptions(runcRoot(ctx)) },
-            spec: anyMessage(specTypeUrl, sandboxSpec(id, image.config, paths)),
+            spec: anyMessage(specTypeUrl, sandboxSpec(id, image.config, paths, seccomp)),
             snapshotter,
             snapshotKey: id,
           },

@@ -1,5 +1,13 @@
+import { release } from 'node:os';
 import { defaultPath } from '../../sdk/runtime/base-images.ts';
 import type { RpcRequestReceived } from '../../sdk/runtime/rpcs.ts';
+import {
+  type OciSeccomp,
+  ociSeccomp,
+  readSeccompProfile,
+  runtimeDefaultSeccomp,
+  seccompChoice,
+} from '../../sdk/runtime/seccomp.ts';
 import type { AnyMessage } from './client.ts';
 import type { ImageConfig } from './images.ts';
 
@@ -32,8 +40,11 @@ interface OciMount {
   options: string[];
 }
 
-// Docker's default capability set, which containerd's CRI also grants.
-const defaultCapabilities = [
+/**
+ * defaultCapabilities are a pod process's capabilities: Docker's default set, which containerd's
+ * CRI grants too.
+ */
+export const defaultCapabilities: readonly string[] = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
   'CAP_FSETID',
@@ -160,6 +171,21 @@ function baseSpec(
   };
 }
 
+/**
+ * seccompSection is the spec's seccomp section for a CRI security context: none when it asks
+ * for no profile (unconfined), skiff's runtime-default profile, or the named profile file
+ * converted for this machine's architecture, the process's capabilities and the running kernel.
+ */
+export function seccompSection(
+  context: Parameters<typeof seccompChoice>[0],
+  capabilities: readonly string[],
+): OciSeccomp | undefined {
+  const choice = seccompChoice(context);
+  if (choice.kind === 'unconfined') return undefined;
+  if (choice.kind === 'runtime-default') return runtimeDefaultSeccomp();
+  return ociSeccomp(readSeccompProfile(choice.path).profile, capabilities, release());
+}
+
 /** SandboxPaths are the host files a pod shares with all its containers. */
 export interface SandboxPaths {
   netns: string;
@@ -169,7 +195,12 @@ export interface SandboxPaths {
 }
 
 /** sandboxSpec is the infra task's spec: the pause process owning the pod's namespaces. */
-export function sandboxSpec(id: string, image: ImageConfig, paths: SandboxPaths): OciSpec {
+export function sandboxSpec(
+  id: string,
+  image: ImageConfig,
+  paths: SandboxPaths,
+  seccomp?: OciSeccomp,
+): OciSpec {
   const c = image.config ?? {};
   const args = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
   const spec = baseSpec(
@@ -185,6 +216,7 @@ export function sandboxSpec(id: string, image: ImageConfig, paths: SandboxPaths)
     { type: 'mount' },
     { type: 'network', path: paths.netns },
   ];
+  if (seccomp) spec.linux.seccomp = seccomp;
   spec.mounts.push(
     {
       destination: '/etc/resolv.conf',
@@ -277,6 +309,10 @@ export function containerSpec(
     });
   }
   Object.assign(spec.linux.resources as object, linuxResources(config.linux?.resources));
+  const seccomp = config.linux?.securityContext?.privileged
+    ? undefined
+    : seccompSection(config.linux?.securityContext, proc.capabilities.bounding ?? []);
+  if (seccomp) spec.linux.seccomp = seccomp;
   if (config.linux?.securityContext?.readonlyRootfs)
     (spec.root as { readonly: boolean }).readonly = true;
   return spec;
