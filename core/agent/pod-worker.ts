@@ -283,7 +283,7 @@ async function startContainer(
   for (const old of (observed.byName.get(c.name) ?? []).slice(latest?.state === 'created' ? 0 : 1))
     await rt.client.removeContainer({ containerId: old.id }).catch(() => undefined);
   mkdirSync(join(podLogDirectory(ctx.root, pod), c.name), { recursive: true });
-  const config = containerConfig(pod, c, attempt, resolved, image.image);
+  const config = containerConfig(pod, c, attempt, resolved, image.image, ctx.root);
   const sandboxConfigNow = sandboxConfig(
     pod,
     sandbox.metadata?.attempt ?? 0,

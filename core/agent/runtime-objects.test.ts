@@ -11,6 +11,7 @@ import {
   podDnsConfig,
   pullPolicy,
   sandboxConfig,
+  seccompProfile,
 } from './runtime-objects.ts';
 
 describe('pullPolicy', () => {
@@ -152,6 +153,7 @@ describe('sandbox and container configs', () => {
       3,
       { env: [{ key: 'A', value: '1' }], command: ['sh'], args: ['-c', 'x'] },
       'nginx:1.7.9',
+      '/var/lib/skiff',
     );
     expect(c.metadata).toEqual({ name: 'app', attempt: 3 });
     expect(c.logPath).toBe('app/3.log');
@@ -159,6 +161,60 @@ describe('sandbox and container configs', () => {
     expect(c.labels?.['io.kubernetes.pod.uid']).toBe('u-1');
     expect(c.envs).toEqual([{ key: 'A', value: '1' }]);
     expect([c.command, c.args]).toEqual([['sh'], ['-c', 'x']]);
+  });
+});
+
+describe('seccompProfile', () => {
+  const withProfiles = (
+    podProfile?: { type: string; localhostProfile?: string },
+    containerProfile?: { type: string; localhostProfile?: string },
+  ) => {
+    const p = {
+      metadata: { name: 'p' },
+      spec: {
+        securityContext: podProfile ? { seccompProfile: podProfile } : {},
+        containers: [
+          {
+            name: 'c',
+            securityContext: containerProfile ? { seccompProfile: containerProfile } : {},
+          },
+        ],
+      },
+    } as Pod;
+    return [p, p.spec?.containers[0] as Container] as const;
+  };
+  it.each([
+    ['neither names one: Unconfined', undefined, undefined, { profileType: 'Unconfined' }],
+    [
+      'the pod asks for the default',
+      { type: 'RuntimeDefault' },
+      undefined,
+      { profileType: 'RuntimeDefault' },
+    ],
+    [
+      'the container overrides the pod',
+      { type: 'RuntimeDefault' },
+      { type: 'Unconfined' },
+      { profileType: 'Unconfined' },
+    ],
+    [
+      'a Localhost profile is a file under <root>/seccomp',
+      undefined,
+      { type: 'Localhost', localhostProfile: 'profiles/audit.json' },
+      { profileType: 'Localhost', localhostRef: '/var/lib/skiff/seccomp/profiles/audit.json' },
+    ],
+  ])('%s', (_title, podProfile, containerProfile, expected) => {
+    const [p, c] = withProfiles(podProfile, containerProfile);
+    expect(seccompProfile(p, c, '/var/lib/skiff')).toEqual(expected);
+  });
+  it('gives the sandbox the pod-level profile', () => {
+    const [p] = withProfiles({ type: 'RuntimeDefault' }, { type: 'Unconfined' });
+    const dns = { clusterDNS: [], clusterDomain: 'cluster.local', hostResolvConf: '/nonexistent' };
+    expect(sandboxConfig(p, 0, '/var/lib/skiff', dns, 'h').linux?.securityContext?.seccomp).toEqual(
+      {
+        profileType: 'RuntimeDefault',
+      },
+    );
   });
 });
 

@@ -106,6 +106,32 @@ export function podHostname(pod: Pod): string {
   return (pod.spec?.hostname ?? pod.metadata?.name ?? '').slice(0, 63).replace(/[-.]+$/, '');
 }
 
+type SecurityProfileConfig = {
+  profileType: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  localhostRef?: string;
+};
+
+/**
+ * seccompProfile is the CRI seccomp profile for a container (or, given none, the pod's sandbox),
+ * as the kubelet sends it: the container's own seccompProfile over the pod's, Unconfined when
+ * neither names one, and a Localhost profile as a file under `<root>/seccomp`.
+ */
+export function seccompProfile(
+  pod: Pod,
+  container: Container | undefined,
+  root: string,
+): SecurityProfileConfig {
+  const p = container?.securityContext?.seccompProfile ?? pod.spec?.securityContext?.seccompProfile;
+  if (p?.type === 'RuntimeDefault') return { profileType: 'RuntimeDefault' };
+  if (p?.type === 'Localhost') {
+    return {
+      profileType: 'Localhost',
+      localhostRef: join(root, 'seccomp', p.localhostProfile ?? ''),
+    };
+  }
+  return { profileType: 'Unconfined' };
+}
+
 /** sandboxConfig is the PodSandboxConfig of the pod's sandbox, attempt N. */
 export function sandboxConfig(
   pod: Pod,
@@ -141,6 +167,7 @@ export function sandboxConfig(
     annotations: { ...(m.annotations ?? {}), [specHashAnnotation]: specHash },
     linux: {
       securityContext: {
+        seccomp: seccompProfile(pod, undefined, root),
         namespaceOptions: {
           network: hostNetwork ? 'NODE' : 'POD',
           pid: pod.spec?.hostPID ? 'NODE' : 'CONTAINER',
@@ -189,6 +216,7 @@ export function containerConfig(
   attempt: number,
   resolved: { env: { key: string; value: string }[]; command: string[]; args: string[] },
   image: string,
+  root: string,
 ): ContainerConfig {
   return {
     metadata: { name: container.name, attempt },
@@ -210,6 +238,7 @@ export function containerConfig(
     linux: {
       resources: linuxResources(container),
       securityContext: {
+        seccomp: seccompProfile(pod, container, root),
         privileged: container.securityContext?.privileged ?? false,
         readonlyRootfs: container.securityContext?.readOnlyRootFilesystem ?? false,
         ...(container.securityContext?.runAsUser === undefined &&
