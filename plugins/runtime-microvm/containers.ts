@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { SkiffError } from '../../sdk/errors.ts';
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
+import { readSeccompProfile, seccompChoice } from '../../sdk/runtime/seccomp.ts';
 import type { GuestMount, ProcessExit } from './channel.ts';
 import { containerOf, type LiveVm, type RuntimeContext, sandboxOf, shareDir } from './context.ts';
 import { CriLogFile } from './cri-log.ts';
@@ -68,6 +69,10 @@ export async function createContainer(
       throw new SkiffError('Invalid', 'a mount needs both a host path and a container path');
     }
   }
+  // The guest does not filter system calls (the VM is the boundary), but a profile that cannot
+  // be read is the same bad input here as on any other runtime.
+  const seccomp = seccompChoice(config.linux?.securityContext);
+  if (seccomp.kind === 'localhost') readSeccompProfile(seccomp.path);
   if (sandbox.state !== 'SANDBOX_READY') {
     throw new SkiffError('FailedPrecondition', `pod sandbox ${sandbox.id} is not ready`);
   }

@@ -9,6 +9,7 @@ import { containerCases } from './cases-containers.ts';
 import { execCases } from './cases-exec.ts';
 import { imageCases } from './cases-images.ts';
 import { sandboxCases } from './cases-sandboxes.ts';
+import { securityCases } from './cases-security.ts';
 import {
   conformanceNamespace,
   type RuntimeUnderTest,
@@ -75,6 +76,7 @@ export function runtimeConformance(
     sandboxCases(ctx);
     containerCases(ctx);
     execCases(ctx);
+    securityCases(ctx);
     imageCases(ctx);
   });
 }

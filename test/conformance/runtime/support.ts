@@ -54,7 +54,7 @@ export interface SuiteOptions {
 }
 
 /** RuledOutCase names a case a runtime may rule out, with the capability that backs it. */
-export type RuledOutCase = 'container-stats';
+export type RuledOutCase = 'container-stats' | 'seccomp';
 
 const ruledOutChecks: Record<RuledOutCase, (ctx: SuiteContext) => Promise<void>> = {
   'container-stats': async (ctx) => {
@@ -62,6 +62,20 @@ const ruledOutChecks: Record<RuledOutCase, (ctx: SuiteContext) => Promise<void>>
     expect(caps?.stats).toBe(false);
     const err = await grpcFailure(ctx.client.containerStats({ containerId: 'no-such-container' }));
     expect(err.grpcCode).toBe(grpcCode.UNIMPLEMENTED);
+  },
+  // A profile is accepted and the container runs; the runtime declares it does not filter.
+  seccomp: async (ctx) => {
+    const caps = await ctx.client.capabilities();
+    expect(caps?.seccomp ?? false).toBe(false);
+    await withPod(ctx, 'seccomp-vm', async (pod) => {
+      const id = await pod.start(
+        containerConfig(ctx, 'default', ['true'], {
+          linux: { securityContext: { seccomp: { profileType: 'RuntimeDefault' } } },
+        }),
+      );
+      const exited = await waitContainerState(ctx.client, id, 'CONTAINER_EXITED');
+      expect(exited.exitCode).toBe(0);
+    });
   },
 };
 
