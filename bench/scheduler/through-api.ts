@@ -7,14 +7,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { simNode, simNodeStatus } from '../../core/sim/objects.ts';
 import type { Pod } from '../../sdk/api/core/pod.ts';
 import { KubeClient } from '../../sdk/client/client.ts';
 
 const cli = fileURLToPath(new URL('../../core/cli/skiff.mjs', import.meta.url));
 const podsRef = { group: '', version: 'v1', plural: 'pods', namespace: 'bench' };
 
+/**
+ * Kubelets says what stands behind the nodes: `sim` runs `skiff sim` (each node registers
+ * itself, renews its Lease and reports its pods Running), `none` registers bare Node objects
+ * from the bench, as Kubernetes' scheduler_perf does, so only creates and bindings reach the API.
+ */
+export type Kubelets = 'sim' | 'none';
+
 /** ApiFigures are the results of one run. */
 export interface ApiFigures {
+  kubelets: Kubelets;
   nodes: number;
   pods: number;
   scheduled: number;
@@ -107,8 +116,35 @@ const pod = (i: number): Pod =>
     },
   }) as Pod;
 
-/** runThroughApi runs one bench: a fresh server, `nodes` simulated nodes, `pods` pods. */
-export async function runThroughApi(nodes: number, pods: number): Promise<ApiFigures> {
+/** registerBareNodes creates Ready Node objects with no kubelet behind them. */
+async function registerBareNodes(client: KubeClient, nodes: number): Promise<void> {
+  const nodesRef = { group: '', version: 'v1', plural: 'nodes' };
+  const spec = { cpu: '32', memory: '128Gi', pods: '110' };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < nodes) {
+        const i = next++;
+        const name = `node-${i}`;
+        const created = await client.create(
+          nodesRef,
+          simNode(name, `10.${128 + (i >> 8)}.${i & 255}.0/24`),
+        );
+        await client.updateStatus(nodesRef, {
+          ...created,
+          status: simNodeStatus(name, `10.127.${i >> 8}.${i & 255}`, spec),
+        });
+      }
+    }),
+  );
+}
+
+/** runThroughApi runs one bench: a fresh server, `nodes` nodes, `pods` pods. */
+export async function runThroughApi(
+  nodes: number,
+  pods: number,
+  kubelets: Kubelets = 'sim',
+): Promise<ApiFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-sched-'));
   const data = join(dir, 'data');
   let server: ChildProcess | undefined;
@@ -126,25 +162,28 @@ export async function runThroughApi(nodes: number, pods: number): Promise<ApiFig
     client = KubeClient.fromKubeconfig(kubeconfig);
     const url = client.server;
     const joinStart = performance.now();
-    sim = await launch(
-      [
-        'sim',
-        '--server',
-        url,
-        '--token',
-        readFileSync(join(data, 'node-token'), 'utf8').trim(),
-        '--ca',
-        join(data, 'pki', 'ca.crt'),
-        '--nodes',
-        String(nodes),
-        '--cpu',
-        '32',
-        '--memory',
-        '128Gi',
-      ],
-      /simulated nodes ready/,
-      240_000,
-    );
+    if (kubelets === 'none') await registerBareNodes(client, nodes);
+    else {
+      sim = await launch(
+        [
+          'sim',
+          '--server',
+          url,
+          '--token',
+          readFileSync(join(data, 'node-token'), 'utf8').trim(),
+          '--ca',
+          join(data, 'pki', 'ca.crt'),
+          '--nodes',
+          String(nodes),
+          '--cpu',
+          '32',
+          '--memory',
+          '128Gi',
+        ],
+        /simulated nodes ready/,
+        240_000,
+      );
+    }
     const joinSeconds = (performance.now() - joinStart) / 1000;
     const config = join(dir, 'cluster.yaml');
     writeFileSync(
@@ -206,6 +245,7 @@ export async function runThroughApi(nodes: number, pods: number): Promise<ApiFig
     latencies.sort((a, b) => a - b);
     const seconds = ((seen.size === pods ? lastBound : performance.now()) - t0) / 1000;
     return {
+      kubelets,
       nodes,
       pods,
       scheduled: seen.size,
