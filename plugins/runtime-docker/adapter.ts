@@ -18,6 +18,7 @@ import {
   listObjects,
   matchesSelector,
   parseJsonLabel,
+  rememberNothing,
 } from './labels.ts';
 import { LogCopier } from './logs.ts';
 import * as sandboxes from './sandboxes.ts';
@@ -98,7 +99,11 @@ export class DockerRuntime implements RuntimeAdapter, ImageImporter {
 
   /** start connects to Docker, checks it answers and resumes copying container logs. */
   static async start(options: DockerRuntimeOptions, logger?: Logger): Promise<DockerRuntime> {
-    const ctx: DockerContext = { docker: dockerClient(options.dockerHost), options };
+    const ctx: DockerContext = {
+      docker: dockerClient(options.dockerHost),
+      options,
+      remembered: rememberNothing(),
+    };
     const runtime = new DockerRuntime(ctx, logger);
     try {
       const version = await ctx.docker.version();

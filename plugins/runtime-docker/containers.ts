@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type Docker from 'dockerode';
 import { SkiffError } from '../../sdk/errors.ts';
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
-import { checkedRef, inspectImage } from './images.ts';
+import { checkedRef, dockerName } from './images.ts';
 import {
   type DockerContext,
   dockerMessage,
@@ -86,33 +86,27 @@ export async function createContainer(
         `environment variable name ${JSON.stringify(e.key)} is invalid`,
       );
   }
-  // Both looked up at once; an unknown sandbox is reported before a missing image.
-  const [sandboxResult, imageResult] = await Promise.allSettled([
-    inspectObject(ctx, 'sandbox', req.podSandboxId),
-    inspectImage(ctx, ref),
-  ]);
-  if (sandboxResult.status === 'rejected') throw sandboxResult.reason;
-  if (imageResult.status === 'rejected') throw imageResult.reason;
-  const sandbox = sandboxResult.value;
-  const image = imageResult.value;
-  if (!image) throw new SkiffError('NotFound', `image ${ref} is not present; pull it first`);
+  // A sandbox's labels are fixed when it is made, so one this process has seen is not inspected
+  // again; Docker resolves the image itself and says when it is missing.
+  const sandboxId = req.podSandboxId;
+  const sandboxLabels = await sandboxLabelsOf(ctx, sandboxId);
   const sandboxMd = parseJsonLabel<{ name?: string; namespace?: string }>(
-    sandbox.Config.Labels,
+    sandboxLabels,
     label.metadata,
     {},
   );
-  const logDirectory = sandbox.Config.Labels?.[label.logDirectory] ?? '';
+  const logDirectory = sandboxLabels[label.logDirectory] ?? '';
   const logPath = logDirectory && config.logPath ? join(logDirectory, config.logPath) : '';
   const ns = config.linux?.securityContext?.namespaceOptions;
-  const joined = `container:${sandbox.Id}`;
+  const joined = `container:${sandboxId}`;
   const md = config.metadata;
   // One name per (sandbox, container name, attempt): Docker then refuses a second create of
   // the same container, as the CRI asks.
-  const name = `skiff_${md.name}_${sandboxMd.name ?? ''}_${sandbox.Id.slice(0, 12)}_${md.attempt}`;
+  const name = `skiff_${md.name}_${sandboxMd.name ?? ''}_${sandboxId.slice(0, 12)}_${md.attempt}`;
   const created = await ctx.docker
     .createContainer({
       name: name.replace(/[^a-zA-Z0-9_.-]/g, '-'),
-      Image: image.Id,
+      Image: dockerName(ref),
       Entrypoint: config.command.length > 0 ? config.command : undefined,
       Cmd: config.args.length > 0 ? config.args : undefined,
       Env: (config.envs ?? []).map((e) => `${e.key}=${e.value}`),
@@ -123,7 +117,7 @@ export async function createContainer(
       AttachStdin: config.stdin,
       Labels: {
         [label.kind]: 'container',
-        [label.sandboxId]: sandbox.Id,
+        [label.sandboxId]: sandboxId,
         [label.metadata]: JSON.stringify(md),
         [label.labels]: JSON.stringify(config.labels ?? {}),
         [label.annotations]: JSON.stringify(config.annotations ?? {}),
@@ -146,17 +140,39 @@ export async function createContainer(
         ...resources(config),
       },
     })
-    .catch((err: unknown) => {
+    .catch(async (err: unknown) => {
+      if (statusCode(err) === 404 && /no such image/i.test(dockerMessage(err))) {
+        throw new SkiffError('NotFound', `image ${ref} is not present; pull it first`);
+      }
+      if (statusCode(err) === 404) {
+        // The sandbox went away behind this process's back: ask Docker, which says NotFound.
+        ctx.remembered.sandboxLabels.delete(sandboxId);
+        await inspectObject(ctx, 'sandbox', sandboxId);
+      }
       if (statusCode(err) === 400) throw new SkiffError('Invalid', dockerMessage(err));
       if (statusCode(err) === 409) {
         throw new SkiffError(
           'AlreadyExists',
-          `container ${md.name} attempt ${md.attempt} exists in pod sandbox ${sandbox.Id}`,
+          `container ${md.name} attempt ${md.attempt} exists in pod sandbox ${sandboxId}`,
         );
       }
       throw err;
     });
+  ctx.remembered.unstarted.set(created.id, { logPath });
   return { containerId: created.id };
+}
+
+/** sandboxLabelsOf returns a sandbox's labels, from memory when this process has seen it. */
+export async function sandboxLabelsOf(
+  ctx: DockerContext,
+  id: string,
+): Promise<Record<string, string>> {
+  const known = ctx.remembered.sandboxLabels.get(id);
+  if (known) return known;
+  const info = await inspectObject(ctx, 'sandbox', id);
+  const labels = info.Config.Labels ?? {};
+  ctx.remembered.sandboxLabels.set(info.Id, labels);
+  return labels;
 }
 
 /** startContainer starts a created container and begins copying its logs. */
@@ -165,22 +181,37 @@ export async function startContainer(
   logs: LogCopier,
   req: RpcRequestReceived<'StartContainer'>,
 ): Promise<RpcResponse<'StartContainer'>> {
-  const info = await inspectObject(ctx, 'container', req.containerId);
-  if (info.State.Status !== 'created') {
-    throw new SkiffError(
-      'FailedPrecondition',
-      `container ${info.Id} is ${info.State.Status}, not created`,
-    );
+  // A container this process created and has not started is known to be in the created state:
+  // it is started without an inspect first. Otherwise Docker is asked, since starting an
+  // exited container again is not a CRI start.
+  const fresh = ctx.remembered.unstarted.get(req.containerId);
+  ctx.remembered.unstarted.delete(req.containerId);
+  let id = req.containerId;
+  let logPath = fresh?.logPath ?? '';
+  if (!fresh) {
+    const info = await inspectObject(ctx, 'container', req.containerId);
+    if (info.State.Status !== 'created') {
+      throw new SkiffError(
+        'FailedPrecondition',
+        `container ${info.Id} is ${info.State.Status}, not created`,
+      );
+    }
+    id = info.Id;
+    logPath = info.Config.Labels?.[label.logPath] ?? '';
   }
   try {
-    await ctx.docker.getContainer(info.Id).start();
+    await ctx.docker.getContainer(id).start();
   } catch (err) {
+    if (statusCode(err) === 404) throw new SkiffError('NotFound', `container ${id} not found`);
+    if (statusCode(err) === 304) {
+      throw new SkiffError('FailedPrecondition', `container ${id} is running, not created`);
+    }
     throw new SkiffError(
       'FailedPrecondition',
-      `cannot start container ${info.Id}: ${dockerMessage(err)}`,
+      `cannot start container ${id}: ${dockerMessage(err)}`,
     );
   }
-  await logs.follow(info.Id, info.Config.Labels?.[label.logPath] ?? '');
+  await logs.follow(id, logPath);
   return {};
 }
 
@@ -208,6 +239,7 @@ export async function removeContainer(
     throw err;
   }
   logs.stop(id);
+  ctx.remembered.unstarted.delete(id);
   await removeQuietly(ctx.docker.getContainer(id));
   return {};
 }

@@ -23,7 +23,8 @@ export function checkedRef(ref: string | undefined): string {
 
 // Docker keeps short names for Docker Hub images (`nginx:1.7.9`); the CRI world reports the
 // fully qualified form, so tags are translated both ways.
-function dockerName(ref: string): string {
+/** dockerName is the name Docker keeps for an image reference (short for Docker Hub images). */
+export function dockerName(ref: string): string {
   if (ref.startsWith('sha256:')) return ref;
   const parsed = parseImageRef(ref);
   return 'error' in parsed ? ref : familiarImageRef(parsed);

@@ -37,10 +37,27 @@ export interface DockerRuntimeOptions {
   importOnly: boolean;
 }
 
+/**
+ * Remembered is what this process knows without asking Docker: the labels of the sandboxes it
+ * has seen (fixed at creation) and the containers it created that nobody has started yet, with
+ * their log paths. Docker stays the truth: a miss, or a call Docker refuses, falls back to an
+ * inspect, and a restarted adapter starts with nothing remembered.
+ */
+export interface Remembered {
+  readonly sandboxLabels: Map<string, Record<string, string>>;
+  readonly unstarted: Map<string, { logPath: string }>;
+}
+
 /** DockerContext is what every part of the adapter shares. */
 export interface DockerContext {
   readonly docker: Docker;
   readonly options: DockerRuntimeOptions;
+  readonly remembered: Remembered;
+}
+
+/** rememberNothing is an empty Remembered, for a new adapter. */
+export function rememberNothing(): Remembered {
+  return { sandboxLabels: new Map(), unstarted: new Map() };
 }
 
 /** nowNanos is the current time in nanoseconds since the epoch, as a decimal string. */

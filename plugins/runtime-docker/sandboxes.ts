@@ -178,6 +178,7 @@ export async function runPodSandbox(
     await created.remove({ force: true }).catch(() => {});
     throw err;
   }
+  ctx.remembered.sandboxLabels.set(created.id, spec.Labels ?? {});
   return { podSandboxId: created.id };
 }
 
@@ -221,9 +222,11 @@ export async function removePodSandbox(
     throw err;
   }
   for (const c of await listObjects(ctx, 'container', id)) {
+    ctx.remembered.unstarted.delete(c.id);
     await removeQuietly(ctx.docker.getContainer(c.id));
   }
   await removeQuietly(ctx.docker.getContainer(id));
+  ctx.remembered.sandboxLabels.delete(id);
   return {};
 }
 
