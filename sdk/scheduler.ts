@@ -112,6 +112,14 @@ export interface CycleState {
   write<T>(key: string, value: T): void;
 }
 
+/**
+ * nodesWithRequiredAntiAffinityKey is the CycleState key under which the framework hands every
+ * cycle the nodes that hold a pod with required anti-affinity terms (a `readonly NodeInfo[]`),
+ * as Kubernetes' snapshot lists them, so a plugin checking existing pods' anti-affinity need
+ * not visit every node. Absent when the caller keeps no such list: then visit all nodes.
+ */
+export const nodesWithRequiredAntiAffinityKey = 'framework/nodesWithRequiredAntiAffinity';
+
 /** NodeScore is one node's score from one plugin. */
 export interface NodeScore {
   readonly name: string;

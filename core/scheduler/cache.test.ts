@@ -50,4 +50,37 @@ describe('SchedulerCache', () => {
     expect(cache.node('n1')?.requested.cpu ?? 0).toBe(0);
     expect(cache.node('n2')?.requested.cpu).toBe(1000);
   });
+
+  it('lists the nodes holding pods with required anti-affinity as pods come and go', () => {
+    const cache = new SchedulerCache();
+    cache.upsertNode(makeNode('n1', { cpu: '4' }));
+    cache.upsertNode(makeNode('n2', { cpu: '4' }));
+    const loner = makePod('loner', { cpu: '1' });
+    const anti = {
+      ...loner,
+      spec: {
+        ...loner.spec,
+        nodeName: 'n2',
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { a: 'b' } } },
+            ],
+          },
+        },
+      },
+    } as SchedulingPod;
+    const names = () => cache.nodesWithRequiredAntiAffinity().map((n) => n.name);
+    cache.upsertPod({ ...makePod('plain', { cpu: '1' }), spec: { ...loner.spec, nodeName: 'n1' } });
+    expect(names()).toEqual([]);
+    cache.upsertPod(anti);
+    expect(names()).toEqual(['n2']);
+    cache.upsertNode(makeNode('n2', { cpu: '8' }));
+    expect(names()).toEqual(['n2']);
+    cache.removePod('default/loner');
+    expect(names()).toEqual([]);
+    cache.upsertPod(anti);
+    cache.removeNode('n2');
+    expect(names()).toEqual([]);
+  });
 });

@@ -14,10 +14,29 @@ export class SchedulerCache {
   private readonly assumed = new Set<string>();
   /** Pods bound to a node the cache does not know yet, waiting for the node to arrive. */
   private readonly orphans = new Map<string, SchedulingPod>();
+  /** Names of the nodes holding a pod with required anti-affinity terms. */
+  private readonly antiAffinityNodes = new Set<string>();
 
   /** nodes is every node, in the order they were added. */
   nodes(): readonly CachedNodeInfo[] {
     return this.list;
+  }
+
+  /** nodesWithRequiredAntiAffinity lists the nodes holding a pod with required anti-affinity. */
+  nodesWithRequiredAntiAffinity(): CachedNodeInfo[] {
+    const out: CachedNodeInfo[] = [];
+    for (const name of this.antiAffinityNodes) {
+      const info = this.node(name);
+      if (info !== undefined) out.push(info);
+    }
+    return out;
+  }
+
+  /** set replaces slot i and keeps the anti-affinity node set in step with it. */
+  private set(i: number, info: CachedNodeInfo): void {
+    this.list[i] = info;
+    if (info.podsWithRequiredAntiAffinity.length > 0) this.antiAffinityNodes.add(info.name);
+    else this.antiAffinityNodes.delete(info.name);
   }
 
   /** node is one node's info, or undefined. */
@@ -32,13 +51,15 @@ export class SchedulerCache {
     const i = this.index.get(name);
     if (i !== undefined) {
       const current = this.list[i];
-      if (current !== undefined) this.list[i] = current.withNode(node);
+      if (current !== undefined) this.set(i, current.withNode(node));
       return;
     }
     const waiting = [...this.orphans.values()].filter((p) => p.spec?.nodeName === name);
     for (const p of waiting) this.orphans.delete(podKey(p));
     this.index.set(name, this.list.length);
-    this.list.push(CachedNodeInfo.of(node, waiting));
+    const info = CachedNodeInfo.of(node, waiting);
+    this.list.push(info);
+    this.set(this.list.length - 1, info);
   }
 
   /** removeNode forgets a node; its pods are kept aside in case it comes back. */
@@ -48,6 +69,7 @@ export class SchedulerCache {
     const info = this.list[i];
     const last = this.list.pop();
     this.index.delete(name);
+    this.antiAffinityNodes.delete(name);
     if (last !== undefined && last !== info) {
       this.list[i] = last;
       this.index.set(last.name, i);
@@ -85,7 +107,7 @@ export class SchedulerCache {
       const i = this.index.get(nodeName);
       const info = i === undefined ? undefined : this.list[i];
       if (i !== undefined && info !== undefined) {
-        this.list[i] = info.withPodReplaced(key, pod);
+        this.set(i, info.withPodReplaced(key, pod));
         return;
       }
     }
@@ -101,7 +123,7 @@ export class SchedulerCache {
     this.podNode.delete(key);
     const i = this.index.get(nodeName);
     const info = i === undefined ? undefined : this.list[i];
-    if (i !== undefined && info !== undefined) this.list[i] = info.withoutPod(key);
+    if (i !== undefined && info !== undefined) this.set(i, info.withoutPod(key));
   }
 
   private placePod(pod: SchedulingPod, nodeName: string): void {
@@ -112,7 +134,7 @@ export class SchedulerCache {
       this.orphans.set(key, pod);
       return;
     }
-    this.list[i] = info.withPod(pod);
+    this.set(i, info.withPod(pod));
     this.podNode.set(key, nodeName);
   }
 }

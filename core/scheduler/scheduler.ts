@@ -1,10 +1,11 @@
 import type { Node } from '../../sdk/api/core/node.ts';
 import type { Pod } from '../../sdk/api/core/pod.ts';
-import type {
-  AnySchedulerPlugin,
-  SchedulingNode,
-  SchedulingPod,
-  Status,
+import {
+  type AnySchedulerPlugin,
+  nodesWithRequiredAntiAffinityKey,
+  type SchedulingNode,
+  type SchedulingPod,
+  type Status,
 } from '../../sdk/scheduler.ts';
 import { SchedulerCache } from './cache.ts';
 import type { SchedulerCluster, WatchEvent } from './cluster.ts';
@@ -231,6 +232,7 @@ export class Scheduler {
     const eventsAtStart = this.clusterEvents;
     const state = new CycleStateMap();
     const nodes = this.cache.nodes().slice();
+    state.write(nodesWithRequiredAntiAffinityKey, this.cache.nodesWithRequiredAntiAffinity());
     const result = await fw.schedule(state, pod, nodes);
     if (result.kind === 'unschedulable') {
       this.attempt(q, 'unschedulable');

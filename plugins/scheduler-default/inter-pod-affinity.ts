@@ -1,6 +1,7 @@
 import {
   type FilterPlugin,
   type NodeInfo,
+  nodesWithRequiredAntiAffinityKey,
   type PreFilterPlugin,
   type PreScorePlugin,
   type SchedulingPod,
@@ -69,7 +70,9 @@ export const interPodAffinity = {
     const affinity = requiredTerms(pod, 'podAffinity');
     const anti = requiredTerms(pod, 'podAntiAffinity');
     const existingAnti = new Map<string, number>();
-    for (const info of nodes) {
+    // The framework's list of nodes with anti-affinity pods, when it keeps one: usually few.
+    const antiNodes = state.read<readonly NodeInfo[]>(nodesWithRequiredAntiAffinityKey) ?? nodes;
+    for (const info of antiNodes) {
       if (info.podsWithRequiredAntiAffinity?.length === 0) continue;
       const labels = labelsOf(info);
       for (const other of antiPodsOn(info)) {
