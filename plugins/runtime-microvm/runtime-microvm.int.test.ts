@@ -186,21 +186,23 @@ describe('runtime-microvm as its own process', () => {
   });
 
   it("reports a container's CPU and memory from inside its VM, and applies the limits UpdateContainerResources sets", async () => {
-    // The container spins (CPU); an exec holds ~12 MB for a while (memory charged to it).
-    // Software emulation pipes a few MB/s, so the sizes stay small.
+    // The container spins (CPU); an exec holds ~12 MB (memory charged to it) until the test has
+    // seen it and releases it. Software emulation pipes a few MB/s, so the sizes stay small.
     const { podSandboxId, containerId } = await startPod(['sh', '-c', 'while :; do :; done']);
-    const hold = 'x=$(head -c 12000000 /dev/zero | tr "\\0" a); sleep 4; echo held';
+    const hold =
+      'x=$(head -c 12000000 /dev/zero | tr "\\0" a); while [ ! -e /tmp/release ]; do sleep 0.2; done; echo held';
     try {
-      const holding = client.execSync({ containerId, cmd: ['sh', '-c', hold], timeout: 60 });
+      const holding = client.execSync({ containerId, cmd: ['sh', '-c', hold], timeout: 120 });
       let stats = (await client.containerStats({ containerId })).stats;
       for (
         let i = 0;
-        i < 200 && BigInt(stats?.memory?.workingSetBytes?.value ?? 0) < 20_000_000n;
+        i < 300 && BigInt(stats?.memory?.workingSetBytes?.value ?? 0) < 10_000_001n;
         i++
       ) {
         await new Promise((r) => setTimeout(r, 200));
         stats = (await client.containerStats({ containerId })).stats;
       }
+      await client.execSync({ containerId, cmd: ['touch', '/tmp/release'], timeout: 30 });
       expect(stats?.attributes?.id).toBe(containerId);
       const cpu1 = BigInt(stats?.cpu?.usageCoreNanoSeconds?.value ?? 0);
       const ws = BigInt(stats?.memory?.workingSetBytes?.value ?? 0);
