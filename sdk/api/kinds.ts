@@ -103,10 +103,12 @@ export function defineKind<T>(spec: KindSpec<T>): KindDefinition {
       ];
     },
     validateUpdate(next, prev) {
-      const errors = def.validate(next);
-      if (schemaErrors(spec.schema, next).length > 0) return errors;
+      // The schema is walked once: type errors are reported alone, as validate does.
+      const typeErrors = schemaErrors(spec.schema, next);
+      if (typeErrors.length > 0) return typeErrors;
       return [
-        ...errors,
+        ...validateObjectMeta(next.metadata, metaRules),
+        ...(spec.rules?.(next as T) ?? []),
         ...validateMetaUpdate(next, prev),
         ...(spec.updateRules?.(next as T, prev as T) ?? []),
       ];
