@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isSkiffError, SkiffError } from '../../sdk/errors.ts';
 import { GroupCommit, type GroupCommitHooks } from './group-commit.ts';
 
-function setup() {
+function setup(sync?: () => Promise<void>) {
   const db = new Database(':memory:');
   db.exec('CREATE TABLE t (rev INTEGER PRIMARY KEY, note TEXT)');
   const insert = db.prepare<[number, string]>('INSERT INTO t (rev, note) VALUES (?, ?)');
@@ -17,6 +17,7 @@ function setup() {
       calls.push(`committed ${rev} with ${events.length} events`);
     },
     rolledBack: () => calls.push('rolled back'),
+    sync,
   };
   const queue = new GroupCommit(db, 100, hooks);
   const write = (note: string) =>
@@ -67,5 +68,42 @@ describe('GroupCommit', () => {
     expect(calls).toEqual(['rolled back']);
     // The queue goes on working after the fault, from the same revision.
     expect(await write('c')).toBe(2);
+  });
+
+  it('acknowledges a batch only after its sync, and batches the writes that arrive meanwhile', async () => {
+    let release: () => void = () => {};
+    let syncs = 0;
+    const { queue, calls, write } = setup(() => {
+      syncs++;
+      return new Promise<void>((r) => {
+        release = r;
+      });
+    });
+    let acked = false;
+    const first = write('a').then((rev) => {
+      acked = true;
+      return rev;
+    });
+    while (syncs === 0) await new Promise((r) => setImmediate(r));
+    expect(queue.settled).toBeDefined();
+    const later = [write('b'), write('c')];
+    await new Promise((r) => setTimeout(r, 20));
+    expect(acked).toBe(false);
+    expect(calls).toEqual(['persist 2']);
+    release();
+    expect(await first).toBe(2);
+    while (syncs === 1) await new Promise((r) => setImmediate(r));
+    release();
+    expect(await Promise.all(later)).toEqual([3, 4]);
+    expect(queue.commits).toBe(2);
+    expect(queue.settled).toBeUndefined();
+  });
+
+  it('fails the batch and every later write once a sync failed', async () => {
+    const { queue, write } = setup(() => Promise.reject(new Error('EIO')));
+    const [a] = await Promise.allSettled([write('a')]);
+    expect(a?.status === 'rejected' && isSkiffError(a.reason, 'InternalError')).toBe(true);
+    await expect(write('b')).rejects.toThrow(/sync failed/);
+    expect(queue.commits).toBe(0);
   });
 });

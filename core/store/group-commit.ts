@@ -24,17 +24,25 @@ export interface GroupCommitHooks {
   committed(revision: number, events: StoreEvent[]): void;
   /** rolledBack runs when a fault undid a batch, so in-memory state can be restored. */
   rolledBack(): void;
+  /**
+   * sync, when given, makes a committed batch durable (the transaction itself did not wait for
+   * the disk); it runs off the event loop, and the batch is acknowledged only once it resolved.
+   */
+  sync?(): Promise<void>;
 }
 
 /**
  * GroupCommit queues writes and commits those that arrive in one turn of the event loop in
  * one transaction, so concurrent writers share an fsync. A write is settled only after its
- * batch's COMMIT returned; a refusal (AlreadyExists, Conflict...) fails that write alone, a
- * fault (I/O error) rolls back and fails the whole batch.
+ * batch's COMMIT returned and, with a `sync` hook, once that hook made it durable; a refusal
+ * (AlreadyExists, Conflict...) fails that write alone, a fault (I/O error) rolls back and fails
+ * the whole batch. A failed sync leaves the disk's state unknown, so every later write fails.
  */
 export class GroupCommit {
   private pending: PendingWrite[] = [];
   private flushing: Promise<void> | undefined;
+  private syncing: Promise<void> | undefined;
+  private broken: SkiffError | undefined;
   private count = 0;
 
   constructor(
@@ -48,8 +56,17 @@ export class GroupCommit {
     return this.count;
   }
 
+  /**
+   * settled resolves once no batch is between its COMMIT and its acknowledgement; readers wait
+   * for it so they never see a write that is not yet durable. Undefined when none is.
+   */
+  get settled(): Promise<void> | undefined {
+    return this.syncing;
+  }
+
   /** enqueue adds a write; `run` gets the revision the write would take. */
   enqueue<T>(run: (rev: number) => WriteOutcome): Promise<T> {
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
       if (!this.flushing) this.flushing = this.flushSoon();
@@ -64,12 +81,24 @@ export class GroupCommit {
   private async flushSoon(): Promise<void> {
     while (this.pending.length > 0) {
       await new Promise<void>((r) => setImmediate(r));
-      this.commit(this.pending.splice(0, this.maxBatch));
+      const batch = this.pending.splice(0, this.maxBatch);
+      const done = this.commit(batch);
+      if (done) {
+        // Writes arriving while the disk syncs queue up and form the next, larger batch.
+        this.syncing = done;
+        await done;
+        this.syncing = undefined;
+      }
     }
     this.flushing = undefined;
   }
 
-  private commit(batch: PendingWrite[]): void {
+  /** commit runs a batch's transaction; with a sync hook it returns the acknowledgement's promise. */
+  private commit(batch: PendingWrite[]): Promise<void> | undefined {
+    if (this.broken) {
+      for (const w of batch) w.reject(this.broken);
+      return undefined;
+    }
     const outcomes: WriteOutcome[] = [];
     const events: StoreEvent[] = [];
     let rev = this.hooks.revision();
@@ -90,8 +119,33 @@ export class GroupCommit {
         cause: error,
       });
       for (const w of batch) w.reject(fault);
-      return;
+      return undefined;
     }
+    const sync = this.hooks.sync?.();
+    if (!sync) {
+      this.acknowledge(batch, outcomes, rev, events);
+      return undefined;
+    }
+    return sync.then(
+      () => this.acknowledge(batch, outcomes, rev, events),
+      (error: unknown) => {
+        this.broken = new SkiffError(
+          'InternalError',
+          `store sync failed, the store refuses writes until restarted: ${String(error)}`,
+          { cause: error },
+        );
+        for (const w of batch) w.reject(this.broken);
+        for (const w of this.pending.splice(0)) w.reject(this.broken);
+      },
+    );
+  }
+
+  private acknowledge(
+    batch: PendingWrite[],
+    outcomes: WriteOutcome[],
+    rev: number,
+    events: StoreEvent[],
+  ): void {
     this.count++;
     this.hooks.committed(rev, events);
     batch.forEach((w, i) => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SkiffError } from '../../sdk/errors.ts';
@@ -56,10 +56,13 @@ const toItem = (r: KvRow): StoreItem => ({
 });
 
 /**
- * SqliteStore is the embedded store: one SQLite file in WAL mode with synchronous=FULL, so a
- * write is acknowledged only once its transaction is on disk. Concurrent writes are queued and
- * committed together, one transaction (one fsync) per batch. Watchers are served from the
- * history table for catch-up and from memory for the live tail.
+ * SqliteStore is the embedded store: one SQLite file in WAL mode; a write is acknowledged only
+ * once its transaction is on disk. Concurrent writes are queued and committed together, one
+ * transaction (one fsync) per batch. The fsync of the write-ahead log runs on libuv's thread
+ * pool rather than inside COMMIT (synchronous=NORMAL plus an fdatasync of the log before
+ * acknowledging is as durable as synchronous=FULL), so requests are served meanwhile; reads
+ * wait for a batch being synced, so nothing not yet durable is ever seen. Watchers are served
+ * from the history table for catch-up and from memory for the live tail.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -71,6 +74,8 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly stopCompaction: () => void;
   private readonly sweeper: NodeJS.Timeout;
+  /** walFd is the write-ahead log's descriptor, opened at the first sync. */
+  private walFd: number | undefined;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -79,7 +84,8 @@ export class SqliteStore implements Store {
       // One process owns the file: the revision counter lives in this process's memory.
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
+      // In memory there is no disk to wait for; on disk the log is synced by syncLog.
+      this.db.pragma(path === ':memory:' ? 'synchronous = FULL' : 'synchronous = NORMAL');
       this.st = prepareStatements(this.db);
     } catch (error) {
       this.db.close();
@@ -105,6 +111,7 @@ export class SqliteStore implements Store {
       rolledBack: () => {
         this.compacted = this.st.meta.get('compacted')?.value ?? this.compacted;
       },
+      sync: path === ':memory:' ? undefined : () => this.syncLog(path),
     });
     const onError =
       options.onBackgroundError ??
@@ -121,6 +128,7 @@ export class SqliteStore implements Store {
   async get(key: string): Promise<StoreItem | undefined> {
     checkKey(key);
     this.checkOpen();
+    if (this.writes.settled) await this.writes.settled;
     const row = this.st.get.get(key);
     return row && toItem(row);
   }
@@ -129,6 +137,7 @@ export class SqliteStore implements Store {
     checkPrefix(prefix);
     this.checkOpen();
     const limit = checkLimit(options.limit);
+    if (this.writes.settled) await this.writes.settled;
     let revision = this.revision;
     let start = prefix;
     if (options.continue !== undefined) {
@@ -164,6 +173,7 @@ export class SqliteStore implements Store {
   async count(prefix: string): Promise<number> {
     checkPrefix(prefix);
     this.checkOpen();
+    if (this.writes.settled) await this.writes.settled;
     return this.st.count.get(prefix, prefixEnd(prefix))?.n ?? 0;
   }
 
@@ -227,6 +237,7 @@ export class SqliteStore implements Store {
     checkPrefix(prefix);
     checkRevision('fromRevision', fromRevision);
     this.checkOpen();
+    if (this.writes.settled) await this.writes.settled;
     if (fromRevision < this.compacted) {
       throw expired(fromRevision, this.compacted);
     }
@@ -290,6 +301,25 @@ export class SqliteStore implements Store {
     await this.writes.drain();
     this.hub.fail(new SkiffError('ServiceUnavailable', 'the store is closed'));
     this.db.close();
+    if (this.walFd !== undefined) closeSync(this.walFd);
+  }
+
+  /** syncLog flushes the write-ahead log (and, the first time, its directory entry) to disk. */
+  private async syncLog(path: string): Promise<void> {
+    if (this.walFd === undefined) {
+      // SQLite keeps the same log file for as long as the database is open.
+      this.walFd = openSync(`${path}-wal`, 'r');
+      const dir = openSync(dirname(path), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    }
+    const fd = this.walFd;
+    await new Promise<void>((resolve, reject) => {
+      fdatasync(fd, (error) => (error ? reject(error) : resolve()));
+    });
   }
 
   /** sweep deletes keys past their time to live, as ordinary deletes that watchers see. */
