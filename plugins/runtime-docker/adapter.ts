@@ -87,7 +87,7 @@ export class DockerRuntime implements RuntimeAdapter, ImageImporter {
 
   private constructor(ctx: DockerContext, logger?: Logger) {
     this.#ctx = ctx;
-    this.#logs = new LogCopier(ctx);
+    this.#logs = new LogCopier(ctx, logger);
     this.#logger = logger;
   }
 

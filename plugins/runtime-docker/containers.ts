@@ -175,7 +175,7 @@ export async function sandboxLabelsOf(
   return labels;
 }
 
-/** startContainer starts a created container and begins copying its logs. */
+/** startContainer starts a created container and sets its log copy going. */
 export async function startContainer(
   ctx: DockerContext,
   logs: LogCopier,
@@ -211,7 +211,8 @@ export async function startContainer(
       `cannot start container ${id}: ${dockerMessage(err)}`,
     );
   }
-  await logs.follow(id, logPath);
+  // The answer does not wait for Docker to open the log stream (see followSoon).
+  logs.followSoon(id, logPath);
   return {};
 }
 

@@ -1,7 +1,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import type { DockerContext } from './labels.ts';
+import type { Logger } from '../../sdk/plugin.ts';
+import { type DockerContext, dockerMessage } from './labels.ts';
 
 // Docker prefixes each line with a fixed-width RFC 3339 time (nine fraction digits), so
 // comparing the strings compares the times.
@@ -44,23 +45,56 @@ export class LogCopier {
   readonly #ctx: DockerContext;
   readonly #active = new Map<string, Readable>();
   readonly #reopeners = new Map<string, () => void>();
+  // Copies whose log stream Docker has not opened yet, each with whether stop() came meanwhile.
+  readonly #opening = new Map<string, boolean>();
+  readonly #logger: Logger | undefined;
 
-  constructor(ctx: DockerContext) {
+  constructor(ctx: DockerContext, logger?: Logger) {
     this.#ctx = ctx;
+    this.#logger = logger;
+  }
+
+  /**
+   * followSoon starts the copy without waiting for Docker to open the log stream. Docker keeps
+   * every line in its own log, and the copy starts from the last line the file holds, so
+   * nothing is lost by opening the stream after the container has started; a failure is logged.
+   */
+  followSoon(containerId: string, path: string): void {
+    this.follow(containerId, path).catch((err: unknown) => {
+      this.#logger?.warn('runtime-docker: cannot copy container logs', {
+        containerId,
+        path,
+        error: dockerMessage(err),
+      });
+    });
   }
 
   /** follow starts copying a container's logs to path unless that already runs. */
   async follow(containerId: string, path: string): Promise<void> {
-    if (!path || this.#active.has(containerId)) return;
-    mkdirSync(dirname(path), { recursive: true });
-    const after = lastLogTime(path);
-    const raw = (await this.#ctx.docker.getContainer(containerId).logs({
-      follow: true,
-      stdout: true,
-      stderr: true,
-      timestamps: true,
-      since: after ? isoToDockerSince(after) : 0,
-    })) as unknown as Readable;
+    if (!path || this.#active.has(containerId) || this.#opening.has(containerId)) return;
+    this.#opening.set(containerId, false);
+    let raw: Readable;
+    let after: string;
+    let stopped: boolean;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      after = lastLogTime(path);
+      raw = (await this.#ctx.docker.getContainer(containerId).logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        since: after ? isoToDockerSince(after) : 0,
+      })) as unknown as Readable;
+    } finally {
+      stopped = this.#opening.get(containerId) === true;
+      this.#opening.delete(containerId);
+    }
+    // The container was removed (or the copier closed) while Docker opened the stream.
+    if (stopped) {
+      raw.destroy();
+      return;
+    }
     this.#active.set(containerId, raw);
     let fd = openSync(path, 'a');
     let closed = false;
@@ -114,11 +148,13 @@ export class LogCopier {
 
   /** stop ends the copy of one container (it was removed). */
   stop(containerId: string): void {
+    if (this.#opening.has(containerId)) this.#opening.set(containerId, true);
     this.#active.get(containerId)?.destroy();
   }
 
   /** close ends every copy; files keep what was written. */
   close(): void {
+    for (const id of this.#opening.keys()) this.#opening.set(id, true);
     for (const stream of this.#active.values()) stream.destroy();
   }
 }
