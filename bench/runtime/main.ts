@@ -18,6 +18,9 @@ const warmup = 3;
 const image = 'skiff.local/busybox:1';
 const command = ['sleep', '3600'];
 const network = 'skiff-pods';
+// BENCH_LOGS=1 gives each pod a log directory and its container a log path, as the kubelet
+// does, so StartContainer also starts the CRI log copy (off by default, as in earlier figures).
+const withLogs = process.env.BENCH_LOGS === '1';
 
 function quantile(sorted: number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
@@ -54,12 +57,18 @@ async function main(): Promise<void> {
               attempt: 0,
             },
             hostname: `bench-${i}`,
+            logDirectory: withLogs ? join(dir, 'logs', String(i)) : '',
           },
         });
         const t1 = performance.now();
         const { containerId } = await client.createContainer({
           podSandboxId,
-          config: { metadata: { name: 'main', attempt: 0 }, image: { image }, command },
+          config: {
+            metadata: { name: 'main', attempt: 0 },
+            image: { image },
+            command,
+            logPath: withLogs ? 'main.log' : '',
+          },
         });
         const t2 = performance.now();
         await client.startContainer({ containerId });
@@ -73,7 +82,8 @@ async function main(): Promise<void> {
         await client.removePodSandbox({ podSandboxId });
         return elapsed;
       };
-      const viaDocker = async (): Promise<number> => {
+      const dockerPhases = { create: [] as number[], start: [] as number[] };
+      const viaDocker = async (measured = true): Promise<number> => {
         const t0 = performance.now();
         // What `docker run -d` does: create, then start.
         const c = await dockerd.docker.createContainer({
@@ -81,15 +91,20 @@ async function main(): Promise<void> {
           Cmd: command,
           HostConfig: { NetworkMode: network },
         });
+        const t1 = performance.now();
         await c.start();
         const elapsed = performance.now() - t0;
+        if (measured) {
+          dockerPhases.create.push(t1 - t0);
+          dockerPhases.start.push(performance.now() - t1);
+        }
         await c.remove({ force: true });
         return elapsed;
       };
       // The adapter's first sandbox creates the network `docker run` also uses.
       for (let i = 0; i < warmup; i++) {
         await viaAdapter(-1 - i);
-        await viaDocker();
+        await viaDocker(false);
       }
       const adapterMs: number[] = [];
       const dockerMs: number[] = [];
@@ -102,10 +117,11 @@ async function main(): Promise<void> {
       const d = summary(dockerMs);
       process.stdout.write(
         [
-          `runs: ${runs} each (after ${warmup} warm-up runs), image ${image}, private dockerd`,
+          `runs: ${runs} each (after ${warmup} warm-up runs), image ${image}, private dockerd${withLogs ? ', CRI log files' : ''}`,
           `adapter  sandbox+container start: p50 ${ms(a.p50)}  p99 ${ms(a.p99)}  (min ${ms(a.min)}, max ${ms(a.max)})`,
           `  of which RunPodSandbox p50 ${ms(summary(phases.sandbox).p50)}, CreateContainer p50 ${ms(summary(phases.create).p50)}, StartContainer p50 ${ms(summary(phases.start).p50)}`,
           `docker run -d (create+start):     p50 ${ms(d.p50)}  p99 ${ms(d.p99)}  (min ${ms(d.min)}, max ${ms(d.max)})`,
+          `  of which create p50 ${ms(summary(dockerPhases.create).p50)}, start p50 ${ms(summary(dockerPhases.start).p50)}`,
           `runtime: p50 ratio ${(a.p50 / d.p50).toFixed(2)}, p99 ratio ${(a.p99 / d.p99).toFixed(2)} (target p50 ratio <= 1.3)`,
           '',
         ].join('\n'),
