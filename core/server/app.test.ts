@@ -324,6 +324,54 @@ describe('API server', () => {
     expect(log.json()).toMatchObject({ reason: 'NotFound', message: 'nodes "n1" not found' });
   });
 
+  it('binds as Kubernetes does: PodScheduled, annotations, preconditions, gates, deletion', async () => {
+    const bind = (name: string, meta: Record<string, unknown> = {}) =>
+      call('POST', `/api/v1/namespaces/default/pods/${name}/binding`, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name, ...meta },
+        target: { kind: 'Node', name: 'n2' },
+      });
+    const created = (await call('POST', '/api/v1/namespaces/default/pods', pod('b1'))).json();
+    const stale = await bind('b1', { uid: 'not-its-uid' });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().message).toContain('Precondition failed: UID in precondition');
+    const ok = await bind('b1', {
+      uid: created.metadata.uid,
+      resourceVersion: created.metadata.resourceVersion,
+      annotations: { 'example.com/placed-by': 'test' },
+    });
+    expect(ok.statusCode).toBe(201);
+    const bound = (await call('GET', '/api/v1/namespaces/default/pods/b1')).json();
+    expect(bound.spec.nodeName).toBe('n2');
+    expect(bound.metadata.annotations).toEqual({ 'example.com/placed-by': 'test' });
+    expect(bound.status.phase).toBe('Pending');
+    expect(bound.status.conditions).toMatchObject([{ type: 'PodScheduled', status: 'True' }]);
+    expect(Number(bound.metadata.resourceVersion)).toBeGreaterThan(
+      Number(created.metadata.resourceVersion),
+    );
+    const gated = pod('b2') as ReturnType<typeof pod> & { spec: { schedulingGates?: unknown } };
+    gated.spec.schedulingGates = [{ name: 'example.com/wait' }];
+    await call('POST', '/api/v1/namespaces/default/pods', gated);
+    const refused = await bind('b2');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().message).toContain('has non-empty .spec.schedulingGates');
+    const held = { ...pod('b3'), metadata: { name: 'b3', finalizers: ['example.com/hold'] } };
+    await call('POST', '/api/v1/namespaces/default/pods', held);
+    await call('DELETE', '/api/v1/namespaces/default/pods/b3');
+    const deleting = await bind('b3');
+    expect(deleting.statusCode).toBe(409);
+    expect(deleting.json().message).toContain('is being deleted, cannot be assigned to a host');
+    expect((await bind('missing')).statusCode).toBe(404);
+    const noTarget = await call('POST', '/api/v1/namespaces/default/pods/b2/binding', {
+      kind: 'Binding',
+      metadata: { name: 'b2' },
+    });
+    expect(noTarget.statusCode).toBe(422);
+    const unchanged = (await call('GET', '/api/v1/namespaces/default/pods/b2')).json();
+    expect(unchanged.spec.nodeName).toBeUndefined();
+  });
+
   it('serves OpenAPI v3 with the fieldValidation patch parameter and real schemas', async () => {
     const root = (await call('GET', '/openapi/v3')).json();
     const url = root.paths['apis/apps/v1'].serverRelativeURL;

@@ -222,10 +222,7 @@ async function serve(
       if (name === undefined)
         return respond(201, await objects.create(res, ns, req.body, ctx), ctx);
       if (sub === 'binding') {
-        await retryConflicts(async () => {
-          const pod = await objects.get(res, ns, name);
-          await objects.update(res, ns, name, bindPod(pod, req.body), ctx);
-        });
+        await bindPod(objects.store, res, ns, name, req.body, ctx.dryRun);
         return respond(201, successStatus(201));
       }
       if (sub === 'eviction') {
