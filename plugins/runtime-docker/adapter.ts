@@ -106,7 +106,10 @@ export class DockerRuntime implements RuntimeAdapter, ImageImporter {
     };
     const runtime = new DockerRuntime(ctx, logger);
     try {
-      const version = await ctx.docker.version();
+      const [version] = await Promise.all([
+        ctx.docker.version(),
+        options.importOnly ? undefined : sandboxes.learnDockerRoot(ctx),
+      ]);
       runtime.runtimeVersion = version.Version;
     } catch (err) {
       throw new Error(

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { SkiffError } from '../../sdk/errors.ts';
 import type { RpcRequestReceived, RpcResponse } from '../../sdk/runtime/rpcs.ts';
@@ -53,6 +54,28 @@ async function createNetworkIfAbsent(ctx: DockerContext): Promise<void> {
     // Two sandboxes started at once both find it missing; the loser sees a conflict.
     if (statusCode(err) !== 409) throw err;
   }
+}
+
+// Docker keeps each container's resolv.conf at <DockerRootDir>/containers/<id>/resolv.conf;
+// knowing the root spares every pod that names DNS servers an inspect to find the file.
+const dockerRoots = new WeakMap<DockerContext, string>();
+
+/** learnDockerRoot asks Docker once where it keeps container files. */
+export async function learnDockerRoot(ctx: DockerContext): Promise<void> {
+  try {
+    const root = (await ctx.docker.info()).DockerRootDir;
+    if (typeof root === 'string' && root !== '') dockerRoots.set(ctx, root);
+  } catch {
+    // Not knowing the root only costs an inspect per pod with DNS servers.
+  }
+}
+
+async function resolvConfPath(ctx: DockerContext, container: Docker.Container): Promise<string> {
+  const root = dockerRoots.get(ctx);
+  const path = root ? join(root, 'containers', container.id, 'resolv.conf') : '';
+  // Docker wrote the file when it started the container; if it is not where expected, ask.
+  if (path && existsSync(path)) return path;
+  return (await container.inspect()).ResolvConfPath;
 }
 
 function checkSandboxConfig(
@@ -171,8 +194,7 @@ export async function runPodSandbox(
     if (config.dnsConfig && config.dnsConfig.servers.length > 0 && !hostNetwork) {
       // Docker's embedded DNS would stand in front of the pod's servers; the pod gets exactly
       // what it asked for. Containers joining the sandbox share this very file.
-      const info = await created.inspect();
-      writeFileSync(info.ResolvConfPath, resolvConf(config.dnsConfig));
+      writeFileSync(await resolvConfPath(ctx, created), resolvConf(config.dnsConfig));
     }
   } catch (err) {
     await created.remove({ force: true }).catch(() => {});
