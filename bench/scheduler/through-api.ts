@@ -42,12 +42,16 @@ process.once('exit', () => {
 });
 
 // SKIFF_BENCH_CPU_PROF=scheduler (or server, sim, or a comma list of them) writes those
-// processes' CPU profiles to the current directory, for finding where the time goes.
+// processes' CPU profiles, for finding where the time goes, to SKIFF_BENCH_PROF_DIR or else
+// <tmpdir>/skiff-bench-profiles: never into the working directory, which `npm run bench` sets
+// to the repository.
 const profiled = new Set((process.env.SKIFF_BENCH_CPU_PROF ?? '').split(','));
+const profileDir = process.env.SKIFF_BENCH_PROF_DIR ?? join(tmpdir(), 'skiff-bench-profiles');
 
 /** launch starts a skiff command and resolves once its output matches `ready`. */
 function launch(args: string[], ready: RegExp, timeoutMs: number): Promise<ChildProcess> {
-  const prof = profiled.has(args[0] ?? '') ? ['--cpu-prof', '--cpu-prof-dir', process.cwd()] : [];
+  const prof = profiled.has(args[0] ?? '') ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  if (prof.length > 0) process.stderr.write(`CPU profile of skiff ${args[0]} -> ${profileDir}\n`);
   const child = spawn(process.execPath, [...prof, cli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
