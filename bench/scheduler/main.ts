@@ -114,7 +114,7 @@ if (only !== 'memory') {
       const f = await runThroughApi(n, pods, k);
       api.push(f);
       process.stdout.write(
-        `${String(f.nodes).padStart(5)} nodes  ${f.scheduled}/${f.pods} pods  ${f.podsPerSecond.toFixed(0)} pods/s (creates ${f.createsPerSecond.toFixed(0)}/s)  create->bound p50 ${f.p50.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  peak rss server ${f.serverRssMiB.toFixed(0)} MiB scheduler ${f.schedulerRssMiB.toFixed(0)} MiB  (nodes registered in ${f.joinSeconds.toFixed(0)} s)\n`,
+        `${String(f.nodes).padStart(5)} nodes  ${f.scheduled}/${f.pods} pods  ${f.podsPerSecond.toFixed(0)} pods/s (creates ${f.createsPerSecond.toFixed(0)}/s)  create->bound p50 ${f.p50.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  peak rss server ${f.serverRssMiB.toFixed(0)} MiB scheduler ${f.schedulerRssMiB.toFixed(0)} MiB  (nodes registered in ${f.joinSeconds.toFixed(0)} s)  CPU ms/pod server ${f.serverCpuMsPerPod.toFixed(2)} scheduler ${f.schedulerCpuMsPerPod.toFixed(2)}${k === 'sim' ? ` sim ${f.simCpuMsPerPod.toFixed(2)}` : ''}  load ${f.loadAverage.toFixed(1)}\n`,
       );
     }
   }

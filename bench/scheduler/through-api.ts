@@ -4,7 +4,7 @@
 // binding), create → bound latency, and the peak RSS of the server and the scheduler.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simNode, simNodeStatus } from '../../core/sim/objects.ts';
@@ -34,6 +34,14 @@ export interface ApiFigures {
   serverRssMiB: number;
   schedulerRssMiB: number;
   joinSeconds: number;
+  /** serverCpuMsPerPod is the server's CPU time (user + system) from first create to last bind, per pod. */
+  serverCpuMsPerPod: number;
+  /** schedulerCpuMsPerPod is the same for the scheduler; less sensitive to machine load than pods/s. */
+  schedulerCpuMsPerPod: number;
+  /** simCpuMsPerPod is the same for `skiff sim` (NaN without kubelets). */
+  simCpuMsPerPod: number;
+  /** loadAverage is the machine's one-minute load average at the end of the run. */
+  loadAverage: number;
 }
 
 const running = new Set<ChildProcess>();
@@ -96,6 +104,19 @@ function peakRssMiB(child: ChildProcess | undefined): number {
     const status = readFileSync(`/proc/${child?.pid}/status`, 'utf8');
     const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
     return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** cpuMs is a process's CPU time so far (user + system) in ms, from /proc/PID/stat. */
+function cpuMs(child: ChildProcess | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${child?.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return Number.NaN;
   }
@@ -228,6 +249,7 @@ export async function runThroughApi(
     })().catch((err) => {
       if (!abort.signal.aborted) throw err;
     });
+    const cpu0 = [server, scheduler, sim].map(cpuMs);
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -242,6 +264,7 @@ export async function runThroughApi(
     const createSeconds = (performance.now() - t0) / 1000;
     const deadline = new Promise<void>((r) => setTimeout(r, 180_000).unref());
     await Promise.race([bound, deadline]);
+    const cpu = [server, scheduler, sim].map((c, i) => (cpuMs(c) - (cpu0[i] ?? 0)) / pods);
     const serverRssMiB = peakRssMiB(server);
     const schedulerRssMiB = peakRssMiB(scheduler);
     abort.abort();
@@ -260,6 +283,10 @@ export async function runThroughApi(
       serverRssMiB,
       schedulerRssMiB,
       joinSeconds,
+      serverCpuMsPerPod: cpu[0] ?? Number.NaN,
+      schedulerCpuMsPerPod: cpu[1] ?? Number.NaN,
+      simCpuMsPerPod: cpu[2] ?? Number.NaN,
+      loadAverage: loadavg()[0] ?? Number.NaN,
     };
   } finally {
     abort.abort();
