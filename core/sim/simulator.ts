@@ -40,6 +40,8 @@ interface SimulatedNode {
   client: KubeClient;
   /** paused: the node's agent is down (no Lease renewals, its pods left as they are). */
   paused: boolean;
+  /** lease is the Lease as this node last wrote it, the base of its next renewal. */
+  lease?: KubeObject;
 }
 
 type PodObject = KubeObject & {
@@ -190,15 +192,26 @@ export class NodeSimulator {
   async #renew(node: SimulatedNode): Promise<void> {
     const duration = this.#opts.leaseDurationSeconds ?? 40;
     const { name } = node;
-    const renewTime = microTime();
-    try {
-      await node.client.patch(leasesRef, name, 'merge', { spec: { renewTime } });
-    } catch (err) {
-      if (isSkiffError(err, 'NotFound')) {
-        await this.#createIfMissing(node.client, leasesRef, simLease(name, duration)).catch((e) =>
-          this.#report(`lease ${name}: ${message(e)}`),
-        );
-      } else this.#report(`lease ${name}: ${message(err)}`);
+    // As the kubelet does: PUT the Lease last written with a new renewTime, and read it again
+    // only when there is none yet or another writer got in between (one retry).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const base = node.lease ?? (await node.client.get(leasesRef, name));
+        node.lease = await node.client.update(leasesRef, {
+          ...base,
+          spec: { ...(base.spec as object), renewTime: microTime() },
+        });
+        return;
+      } catch (err) {
+        node.lease = undefined;
+        if (isSkiffError(err, 'Conflict') && attempt === 0) continue;
+        if (isSkiffError(err, 'NotFound')) {
+          await this.#createIfMissing(node.client, leasesRef, simLease(name, duration)).catch((e) =>
+            this.#report(`lease ${name}: ${message(e)}`),
+          );
+        } else this.#report(`lease ${name}: ${message(err)}`);
+        return;
+      }
     }
   }
 
