@@ -1,7 +1,10 @@
-import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SkiffError } from '../../sdk/errors.ts';
-import type { StreamIO, StreamingRuntime } from '../../sdk/runtime/streaming.ts';
+import {
+  forwardToAddress,
+  type StreamIO,
+  type StreamingRuntime,
+} from '../../sdk/runtime/streaming.ts';
 import { type DockerContext, inspectObject } from './labels.ts';
 
 // Joins a hijacked Docker connection to a session: stdin in, output out (demultiplexed unless
@@ -77,16 +80,7 @@ export function dockerStreams(ctx: DockerContext): StreamingRuntime {
           ? '127.0.0.1'
           : (info.NetworkSettings.Networks?.[ctx.options.network]?.IPAddress ?? '');
       if (!ip) throw new SkiffError('FailedPrecondition', `pod sandbox ${info.Id} has no address`);
-      const sock = connect(port, ip);
-      client.pipe(sock);
-      sock.pipe(client);
-      signal.addEventListener('abort', () => sock.destroy());
-      await new Promise<void>((resolve, reject) => {
-        sock.on('close', () => resolve());
-        sock.on('error', (err) =>
-          reject(new Error(`cannot reach port ${port} of the pod: ${err.message}`)),
-        );
-      });
+      await forwardToAddress(ip, port, client, signal);
     },
   };
 }

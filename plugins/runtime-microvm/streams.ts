@@ -1,6 +1,5 @@
-import { connect } from 'node:net';
 import { SkiffError } from '../../sdk/errors.ts';
-import type { StreamingRuntime } from '../../sdk/runtime/streaming.ts';
+import { forwardToAddress, type StreamingRuntime } from '../../sdk/runtime/streaming.ts';
 import { runningContainer } from './containers.ts';
 import { type RuntimeContext, sandboxOf } from './context.ts';
 
@@ -44,16 +43,7 @@ export function microVmStreams(ctx: RuntimeContext): StreamingRuntime {
       if (sandbox.state !== 'SANDBOX_READY' || !ctx.live.has(sandbox.id) || !sandbox.ip) {
         throw new SkiffError('FailedPrecondition', `pod sandbox ${sandbox.id} is not ready`);
       }
-      const sock = connect(port, sandbox.ip);
-      client.pipe(sock);
-      sock.pipe(client);
-      signal.addEventListener('abort', () => sock.destroy());
-      await new Promise<void>((resolve, reject) => {
-        sock.on('close', () => resolve());
-        sock.on('error', (err) =>
-          reject(new Error(`cannot reach port ${port} of the pod: ${err.message}`)),
-        );
-      });
+      await forwardToAddress(sandbox.ip, port, client, signal);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { SkiffError } from '../errors.ts';
@@ -54,6 +55,28 @@ export interface StreamingRuntime {
   attach(target: AttachTarget, io: StreamIO): Promise<StreamOutcome>;
   /** portForward joins conn to a port inside the sandbox's network namespace until either ends. */
   portForward(podSandboxId: string, port: number, conn: Duplex, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * forwardToAddress joins conn to a TCP port at an address the host reaches (a pod's IP on the
+ * node's bridge), until either side ends or the signal aborts; an unreachable port rejects.
+ */
+export async function forwardToAddress(
+  address: string,
+  port: number,
+  conn: Duplex,
+  signal: AbortSignal,
+): Promise<void> {
+  const sock = connect(port, address);
+  conn.pipe(sock);
+  sock.pipe(conn);
+  signal.addEventListener('abort', () => sock.destroy());
+  await new Promise<void>((resolve, reject) => {
+    sock.on('close', () => resolve());
+    sock.on('error', (err) =>
+      reject(new Error(`cannot reach port ${port} of the pod: ${err.message}`)),
+    );
+  });
 }
 
 /** StreamingServerOptions tunes the server. */
