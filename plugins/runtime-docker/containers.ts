@@ -163,10 +163,7 @@ export async function createContainer(
 }
 
 /** sandboxLabelsOf returns a sandbox's labels, from memory when this process has seen it. */
-export async function sandboxLabelsOf(
-  ctx: DockerContext,
-  id: string,
-): Promise<Record<string, string>> {
+async function sandboxLabelsOf(ctx: DockerContext, id: string): Promise<Record<string, string>> {
   const known = ctx.remembered.sandboxLabels.get(id);
   if (known) return known;
   const info = await inspectObject(ctx, 'sandbox', id);

@@ -8,15 +8,20 @@ import { type ContainerUsage, containerUsage, limitsOf, updateLimits } from './u
 
 type Stats = NonNullable<RpcResponse<'ContainerStats'>['stats']>;
 
+/** attributesOf names a container or sandbox in its stats: id, metadata, labels, annotations. */
+function attributesOf(r: ContainerRecord | SandboxRecord) {
+  return {
+    id: r.id,
+    metadata: r.config.metadata,
+    labels: r.config.labels,
+    annotations: r.config.annotations,
+  };
+}
+
 function statsMessage(c: ContainerRecord, usage: ContainerUsage | undefined): Stats {
   const timestamp = nowNanos();
   return {
-    attributes: {
-      id: c.id,
-      metadata: c.config.metadata,
-      labels: c.config.labels,
-      annotations: c.config.annotations,
-    },
+    attributes: attributesOf(c),
     cpu: { timestamp, usageCoreNanoSeconds: { value: String(usage?.cpuNanos ?? 0n) } },
     memory: {
       timestamp,
@@ -113,12 +118,7 @@ async function sandboxStatsOf(ctx: RuntimeContext, s: SandboxRecord): Promise<Sa
       .toString();
   const timestamp = nowNanos();
   return {
-    attributes: {
-      id: s.id,
-      metadata: s.config.metadata,
-      labels: s.config.labels,
-      annotations: s.config.annotations,
-    },
+    attributes: attributesOf(s),
     linux: {
       cpu: { timestamp, usageCoreNanoSeconds: { value: sum((u) => u.cpuNanos) } },
       memory: {
